@@ -1,0 +1,20 @@
+//! mull's model runtime: the candle engine every later stage stands on.
+//!
+//! - [`llama`]: one Llama-family decoder (RMSNorm, RoPE, SwiGLU, grouped-query attention) that
+//!   trains (logits at every position, gradients to every parameter) and samples with an explicit
+//!   KV cache; loads HF safetensors directories, its own checkpoints and GGUF files.
+//! - [`tokenizer`]: `tokenizer.json`, GGUF-embedded vocabularies, and a character-level tokenizer;
+//!   [`chat_template`] renders ChatML (SmolLM2) and plain prompts.
+//! - [`sampling`]: per-attempt seeded token draws (temperature, top-k, top-p) and stop strings;
+//!   [`sampler`] decodes many attempts per prompt in fixed batches with one shared prefill.
+//!
+//! This crate knows no records: it speaks tokens and tensors; the pipeline converts.
+
+pub mod chat_template;
+pub mod error;
+pub mod llama;
+pub mod sampler;
+pub mod sampling;
+pub mod tokenizer;
+
+pub use error::ModelError;
