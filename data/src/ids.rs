@@ -133,11 +133,23 @@ mod tests {
 
     #[test]
     fn fields_do_not_collide() {
-        let a = IdHasher::new("x").field(IdField::Str("ab")).field(IdField::Str("c")).hex16();
-        let b = IdHasher::new("x").field(IdField::Str("a")).field(IdField::Str("bc")).hex16();
+        let a = IdHasher::new("x")
+            .field(IdField::Str("ab"))
+            .field(IdField::Str("c"))
+            .hex16();
+        let b = IdHasher::new("x")
+            .field(IdField::Str("a"))
+            .field(IdField::Str("bc"))
+            .hex16();
         assert_ne!(a, b);
-        assert_ne!(problem_id("arithmetic", 1, 7, 42), problem_id("arithmetic", 1, 7, 43));
-        assert_ne!(problem_id("arithmetic", 1, 7, 42), problem_id("arithmetic", 2, 7, 42));
+        assert_ne!(
+            problem_id("arithmetic", 1, 7, 42),
+            problem_id("arithmetic", 1, 7, 43)
+        );
+        assert_ne!(
+            problem_id("arithmetic", 1, 7, 42),
+            problem_id("arithmetic", 2, 7, 42)
+        );
         assert_ne!(attempt_id("p", 0), attempt_id("p", 1));
     }
 }

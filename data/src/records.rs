@@ -343,7 +343,12 @@ mod tests {
 
     #[test]
     fn verdict_first_error_is_derived() {
-        let v = Verdict::incorrect("x", "math", 1).with_steps(vec![Some(true), None, Some(false), Some(false)]);
+        let v = Verdict::incorrect("x", "math", 1).with_steps(vec![
+            Some(true),
+            None,
+            Some(false),
+            Some(false),
+        ]);
         assert_eq!(v.first_error, Some(2));
         assert!(!v.correct);
     }

@@ -1,0 +1,357 @@
+//! Writing shards and JSONL files atomically: temporary name, fsync, sidecar, rename.
+
+use std::ffi::OsString;
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{file_name_str, io_err, is_zst, sidecar_path, ZSTD_LEVEL};
+use crate::error::DataError;
+use crate::ids::hex;
+
+/// What a finished shard or file is: where it is, how many records and bytes, its sha256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardInfo {
+    pub path: PathBuf,
+    pub records: u64,
+    /// Size of the file on disk (compressed bytes for zstd).
+    pub bytes: u64,
+    /// Lowercase hex SHA-256 of the file's bytes.
+    pub sha256: String,
+}
+
+/// How [`ShardWriter`] writes: compressed or not, with a checksum sidecar or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardOptions {
+    /// zstd at [`ZSTD_LEVEL`] with a content checksum.
+    pub zstd: bool,
+    /// Write `NAME.sha256` before renaming the file into place.
+    pub sidecar: bool,
+}
+
+impl Default for ShardOptions {
+    /// A shard: zstd and a sidecar.
+    fn default() -> Self {
+        ShardOptions {
+            zstd: true,
+            sidecar: true,
+        }
+    }
+}
+
+impl ShardOptions {
+    /// A user's file: zstd when the name ends in `.zst`, no sidecar.
+    pub fn for_path(path: &Path) -> Self {
+        ShardOptions {
+            zstd: is_zst(path),
+            sidecar: false,
+        }
+    }
+}
+
+/// Counts and hashes the bytes that reach the file, so finishing needs no second read.
+struct Hashing<W> {
+    inner: W,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+enum Sink {
+    Plain(Hashing<BufWriter<File>>),
+    Zstd(zstd::stream::write::Encoder<'static, Hashing<BufWriter<File>>>),
+}
+
+/// Writes records to a temporary file beside `path` and renames it into place on
+/// [`finish`](ShardWriter::finish). Dropping it unfinished removes the temporary file.
+pub struct ShardWriter {
+    path: PathBuf,
+    tmp: PathBuf,
+    options: ShardOptions,
+    sink: Option<Sink>,
+    records: u64,
+    line: Vec<u8>,
+    /// An I/O error happened mid-write: the file can no longer be trusted to be whole.
+    failed: bool,
+    renamed: bool,
+}
+
+/// A temporary name beside `path`, unique per process and call, hidden (leading dot) so
+/// globs over `*.jsonl.zst` never pick it up.
+fn temp_path(path: &Path) -> Result<PathBuf, DataError> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let name = path.file_name().ok_or_else(|| DataError::Unsupported {
+        path: path.to_path_buf(),
+        message: "not a file name: give a path that ends in a file name".into(),
+    })?;
+    let mut tmp = OsString::from(".");
+    tmp.push(name);
+    tmp.push(format!(
+        ".tmp-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    Ok(path.with_file_name(tmp))
+}
+
+/// Creates the parent directory of `path` if needed, and a fresh temporary file beside it.
+fn create_temp(path: &Path) -> Result<(PathBuf, File), DataError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+    }
+    let tmp = temp_path(path)?;
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(io_err(&tmp))?;
+    Ok((tmp, file))
+}
+
+/// Makes a rename durable. Best effort: some file systems refuse to fsync a directory, and the
+/// data itself is already synced.
+fn sync_parent(path: &Path) {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+impl ShardWriter {
+    /// Starts a shard at `path` (zstd, with sidecar); the parent directory is created if needed.
+    pub fn create(path: &Path) -> Result<Self, DataError> {
+        Self::with_options(path, ShardOptions::default())
+    }
+
+    /// Starts a file at `path` written as `options` say.
+    pub fn with_options(path: &Path, options: ShardOptions) -> Result<Self, DataError> {
+        let (tmp, file) = create_temp(path)?;
+        let hashing = Hashing {
+            inner: BufWriter::with_capacity(1 << 16, file),
+            hasher: Sha256::new(),
+            bytes: 0,
+        };
+        // From here on `writer` owns the temp file, so an early return removes it (Drop).
+        let mut writer = ShardWriter {
+            path: path.to_path_buf(),
+            tmp,
+            options,
+            sink: None,
+            records: 0,
+            line: Vec::new(),
+            failed: false,
+            renamed: false,
+        };
+        writer.sink = Some(if options.zstd {
+            let mut enc = zstd::stream::write::Encoder::new(hashing, ZSTD_LEVEL)
+                .map_err(io_err(&writer.tmp))?;
+            // The frame's own checksum catches damage even where no sidecar is kept.
+            enc.include_checksum(true).map_err(io_err(&writer.tmp))?;
+            Sink::Zstd(enc)
+        } else {
+            Sink::Plain(hashing)
+        });
+        Ok(writer)
+    }
+
+    /// The final path (the file appears there on [`finish`](Self::finish)).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Records written so far.
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    /// Appends one record as one JSON line. An encoding error leaves the writer usable (nothing
+    /// was written); an I/O error makes [`finish`](Self::finish) fail.
+    pub fn write<T: Serialize + ?Sized>(&mut self, record: &T) -> Result<(), DataError> {
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, record).map_err(|e| DataError::Encode {
+            path: self.path.clone(),
+            record: self.records,
+            message: e.to_string(),
+        })?;
+        self.line.push(b'\n');
+        let result = match &mut self.sink {
+            Some(Sink::Plain(w)) => w.write_all(&self.line),
+            Some(Sink::Zstd(w)) => w.write_all(&self.line),
+            None => Ok(()),
+        };
+        if let Err(e) = result {
+            self.failed = true;
+            return Err(DataError::Io {
+                path: self.tmp.clone(),
+                source: e,
+            });
+        }
+        self.records += 1;
+        Ok(())
+    }
+
+    /// Ends the stream, syncs the file, writes the sidecar (if any) and renames the file into
+    /// place.
+    pub fn finish(mut self) -> Result<ShardInfo, DataError> {
+        if self.failed {
+            return Err(DataError::Corrupt {
+                path: self.path.clone(),
+                message: "an earlier write failed, so the file was not completed; write it again"
+                    .into(),
+            });
+        }
+        let hashing = match self.sink.take() {
+            Some(Sink::Plain(h)) => h,
+            Some(Sink::Zstd(enc)) => enc.finish().map_err(io_err(&self.tmp))?,
+            None => unreachable_sink(&self.path)?,
+        };
+        let Hashing {
+            inner,
+            hasher,
+            bytes,
+        } = hashing;
+        let file = inner.into_inner().map_err(|e| DataError::Io {
+            path: self.tmp.clone(),
+            source: e.into_error(),
+        })?;
+        file.sync_all().map_err(io_err(&self.tmp))?;
+        drop(file);
+        let sha256 = hex(&hasher.finalize());
+        if self.options.sidecar {
+            let line = format!("{sha256}  {}\n", file_name_str(&self.path));
+            write_file_atomic(&sidecar_path(&self.path), line.as_bytes())?;
+        }
+        std::fs::rename(&self.tmp, &self.path).map_err(io_err(&self.path))?;
+        self.renamed = true;
+        sync_parent(&self.path);
+        Ok(ShardInfo {
+            path: self.path.clone(),
+            records: self.records,
+            bytes,
+            sha256,
+        })
+    }
+}
+
+/// The sink is only taken by `finish`, which consumes the writer; reaching this is a bug, but
+/// it is reported as an error rather than a panic.
+fn unreachable_sink<T>(path: &Path) -> Result<T, DataError> {
+    Err(DataError::Corrupt {
+        path: path.to_path_buf(),
+        message: "writer already finished".into(),
+    })
+}
+
+impl Drop for ShardWriter {
+    fn drop(&mut self) {
+        // Close the file first, then remove it: an unfinished file must not be left behind.
+        drop(self.sink.take());
+        if !self.renamed {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Writes `records` to a user's file at `path` atomically: zstd when the name ends in `.zst`,
+/// plain JSONL otherwise, no sidecar.
+pub fn write_jsonl<'a, T, I>(path: &Path, records: I) -> Result<ShardInfo, DataError>
+where
+    T: Serialize + ?Sized + 'a,
+    I: IntoIterator<Item = &'a T>,
+{
+    let mut w = ShardWriter::with_options(path, ShardOptions::for_path(path))?;
+    for r in records {
+        w.write(r)?;
+    }
+    w.finish()
+}
+
+/// Writes `bytes` to `path` through a temporary file, fsync and rename, so readers see the old
+/// file or the new one, never a part.
+pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
+    let (tmp, mut file) = create_temp(path)?;
+    let result = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(io_err(&tmp))
+        .and_then(|()| {
+            drop(file);
+            std::fs::rename(&tmp, path).map_err(io_err(path))
+        });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    } else {
+        sync_parent(path);
+    }
+    result
+}
+
+/// Streams records as JSON lines to any writer (stdout, a socket, a compressor), buffered.
+/// `name` is what errors call the destination (`"<stdout>"`, a path).
+pub struct JsonlWriter<W: Write> {
+    out: BufWriter<W>,
+    name: PathBuf,
+    records: u64,
+    line: Vec<u8>,
+}
+
+impl<W: Write> JsonlWriter<W> {
+    pub fn new(out: W, name: impl Into<PathBuf>) -> Self {
+        JsonlWriter {
+            out: BufWriter::with_capacity(1 << 16, out),
+            name: name.into(),
+            records: 0,
+            line: Vec::new(),
+        }
+    }
+
+    /// Appends one record as one JSON line.
+    pub fn write<T: Serialize + ?Sized>(&mut self, record: &T) -> Result<(), DataError> {
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, record).map_err(|e| DataError::Encode {
+            path: self.name.clone(),
+            record: self.records,
+            message: e.to_string(),
+        })?;
+        self.line.push(b'\n');
+        self.out.write_all(&self.line).map_err(io_err(&self.name))?;
+        self.records += 1;
+        Ok(())
+    }
+
+    /// Records written so far.
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    pub fn flush(&mut self) -> Result<(), DataError> {
+        self.out.flush().map_err(io_err(&self.name))
+    }
+
+    /// Flushes and returns the underlying writer.
+    pub fn into_inner(self) -> Result<W, DataError> {
+        let name = self.name;
+        self.out.into_inner().map_err(|e| DataError::Io {
+            path: name,
+            source: e.into_error(),
+        })
+    }
+}
