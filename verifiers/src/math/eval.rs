@@ -1,0 +1,322 @@
+//! A recursive-descent evaluator over [`Token`]s: exact values, bounded depth and size.
+//!
+//! Grammar (lowest precedence first):
+//! ```text
+//! expr    := term (('+' | '-') term)*
+//! term    := unary (('*' | '/') unary | implicit)*      implicit: 3x, 2(x+1), )(, 2\sqrt{4}
+//! unary   := ('+' | '-') unary | power
+//! power   := primary ('^' unary)? '%'*                   right-associative, -2^2 = -4
+//! primary := number | mixed | var | (expr) | [expr] | {expr} | \frac{expr}{expr}
+//!          | \sqrt[n]{expr} | \sqrt primary
+//! mixed   := int int '/' int  |  int \frac{int}{int}      (proper fractions: 1 1/2 = 3/2)
+//! ```
+//! Every recursion passes through `unary`, which counts depth against [`MAX_DEPTH`], so
+//! 10,000 nested parentheses are an error, not a stack overflow. Each operation checks the
+//! size bound of [`super::exact`] first. Two numbers side by side (`2 3`) are an error, not a
+//! product: in a step that is a typo or prose, never arithmetic.
+
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::{ToPrimitive, Zero};
+
+use super::exact;
+use super::lexer::{Tok, Token};
+use super::{MathError, MAX_DEPTH};
+
+/// Evaluates the whole token slice as one expression; `vars` binds variable names.
+pub(crate) fn evaluate(
+    toks: &[Token],
+    vars: &[(String, BigRational)],
+) -> Result<BigRational, MathError> {
+    if toks.is_empty() {
+        return Err(MathError::Empty);
+    }
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        depth: 0,
+        vars,
+    };
+    let v = p.expr()?;
+    match p.toks.get(p.pos) {
+        None => Ok(v),
+        Some(t) => Err(MathError::Syntax(format!(
+            "unexpected {}",
+            describe(&t.tok)
+        ))),
+    }
+}
+
+/// A short human-readable name of a token, for error messages.
+pub(crate) fn describe(t: &Tok) -> String {
+    match t {
+        Tok::Num { value, .. } => format!("number {}", exact::short(&value.to_string())),
+        Tok::Var(s) | Tok::Word(s) => format!("`{s}`"),
+        Tok::Text(s) => format!("text `{s}`"),
+        Tok::Other(s) => format!("`{s}`"),
+        other => format!("{other:?}").to_lowercase(),
+    }
+}
+
+struct Parser<'a> {
+    toks: &'a [Token],
+    pos: usize,
+    depth: usize,
+    vars: &'a [(String, BigRational)],
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos).map(|t| &t.tok)
+    }
+
+    fn peek_at(&self, k: usize) -> Option<&Token> {
+        self.toks.get(self.pos + k)
+    }
+
+    fn eat(&mut self, want: &Tok) -> bool {
+        if self.peek() == Some(want) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect(&mut self, want: &Tok) -> Result<(), MathError> {
+        if self.eat(want) {
+            return Ok(());
+        }
+        let found = self.peek().map_or_else(|| "the end".to_string(), describe);
+        Err(MathError::Syntax(format!(
+            "expected {}, found {found}",
+            describe(want)
+        )))
+    }
+
+    fn expr(&mut self) -> Result<BigRational, MathError> {
+        let mut acc = self.term()?;
+        loop {
+            if self.eat(&Tok::Plus) {
+                acc = exact::add(&acc, &self.term()?)?;
+            } else if self.eat(&Tok::Minus) {
+                acc = exact::sub(&acc, &self.term()?)?;
+            } else {
+                return Ok(acc);
+            }
+        }
+    }
+
+    fn term(&mut self) -> Result<BigRational, MathError> {
+        let mut acc = self.unary()?;
+        loop {
+            if self.eat(&Tok::Times) {
+                acc = exact::mul(&acc, &self.unary()?)?;
+            } else if self.eat(&Tok::Divide) {
+                acc = exact::div(&acc, &self.unary()?)?;
+            } else if matches!(
+                self.peek(),
+                Some(Tok::Var(_) | Tok::LParen | Tok::Frac | Tok::Sqrt)
+            ) {
+                // Implicit multiplication binds like `*`; the factor has no sign of its own.
+                let f = self.guarded(Self::power)?;
+                acc = exact::mul(&acc, &f)?;
+            } else if matches!(self.peek(), Some(Tok::Num { .. })) {
+                return Err(MathError::Syntax("two numbers side by side".into()));
+            } else {
+                return Ok(acc);
+            }
+        }
+    }
+
+    /// Runs `f` one nesting level deeper, refusing past [`MAX_DEPTH`].
+    fn guarded(
+        &mut self,
+        f: fn(&mut Self) -> Result<BigRational, MathError>,
+    ) -> Result<BigRational, MathError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(MathError::TooDeep { max: MAX_DEPTH });
+        }
+        self.depth += 1;
+        let r = f(self);
+        self.depth -= 1;
+        r
+    }
+
+    fn unary(&mut self) -> Result<BigRational, MathError> {
+        self.guarded(|p| {
+            if p.eat(&Tok::Minus) {
+                Ok(-p.unary()?)
+            } else if p.eat(&Tok::Plus) {
+                p.unary()
+            } else {
+                p.power()
+            }
+        })
+    }
+
+    fn power(&mut self) -> Result<BigRational, MathError> {
+        let base = self.primary()?;
+        let mut v = if self.eat(&Tok::Caret) {
+            exact::pow(&base, &self.unary()?)?
+        } else {
+            base
+        };
+        while self.eat(&Tok::Percent) {
+            v = exact::div(&v, &BigRational::from_integer(BigInt::from(100)))?;
+        }
+        Ok(v)
+    }
+
+    fn group(&mut self, close: &Tok) -> Result<BigRational, MathError> {
+        let v = self.guarded(Self::expr)?;
+        self.expect(close)?;
+        Ok(v)
+    }
+
+    fn primary(&mut self) -> Result<BigRational, MathError> {
+        let Some(t) = self.toks.get(self.pos) else {
+            return Err(MathError::Syntax("expression ends early".into()));
+        };
+        self.pos += 1;
+        match &t.tok {
+            Tok::Num { value, integer } => {
+                let whole = value.clone();
+                if *integer {
+                    if let Some(frac) = self.mixed_fraction() {
+                        return exact::add(&whole, &frac);
+                    }
+                }
+                Ok(whole)
+            }
+            Tok::Var(name) | Tok::Word(name) => match self.vars.iter().find(|(n, _)| n == name) {
+                Some((_, v)) => Ok(v.clone()),
+                None if name.starts_with('\\') => Err(MathError::NotRational(name.clone())),
+                None => Err(MathError::UnknownSymbol(name.clone())),
+            },
+            Tok::LParen => self.group(&Tok::RParen),
+            Tok::LBracket => self.group(&Tok::RBracket),
+            Tok::LBrace => self.group(&Tok::RBrace),
+            Tok::Frac => {
+                self.expect(&Tok::LBrace)?;
+                let n = self.group(&Tok::RBrace)?;
+                self.expect(&Tok::LBrace)?;
+                let d = self.group(&Tok::RBrace)?;
+                exact::div(&n, &d)
+            }
+            Tok::Sqrt => {
+                let mut index = 2u32;
+                if self.eat(&Tok::LBracket) {
+                    let n = self.group(&Tok::RBracket)?;
+                    index = n
+                        .is_integer()
+                        .then(|| n.to_integer().to_u32())
+                        .flatten()
+                        .ok_or_else(|| MathError::NotRational(format!("root of index {n}")))?;
+                }
+                let x = if self.eat(&Tok::LBrace) {
+                    self.group(&Tok::RBrace)?
+                } else {
+                    self.guarded(Self::primary)?
+                };
+                exact::root(&x, index)
+            }
+            other => Err(MathError::Syntax(format!("unexpected {}", describe(other)))),
+        }
+    }
+
+    /// After an integer literal: a proper fraction of integer literals that makes it a mixed
+    /// number (`1 1/2`, `1\frac{1}{2}`); consumes it and returns its value if so.
+    fn mixed_fraction(&mut self) -> Option<BigRational> {
+        let int_at = |k: usize| match self.peek_at(k).map(|t| &t.tok) {
+            Some(Tok::Num {
+                value,
+                integer: true,
+            }) => Some(value.clone()),
+            _ => None,
+        };
+        let tok_at = |k: usize| self.peek_at(k).map(|t| &t.tok);
+        let (n, d, len) =
+            if self.peek_at(0).is_some_and(|t| t.space_before) && tok_at(1) == Some(&Tok::Divide) {
+                (int_at(0)?, int_at(2)?, 3)
+            } else if tok_at(0) == Some(&Tok::Frac)
+                && tok_at(1) == Some(&Tok::LBrace)
+                && tok_at(3) == Some(&Tok::RBrace)
+                && tok_at(4) == Some(&Tok::LBrace)
+                && tok_at(6) == Some(&Tok::RBrace)
+            {
+                (int_at(2)?, int_at(5)?, 7)
+            } else {
+                return None;
+            };
+        // `2 1/2^2` or `1 1/2x` would not read as mixed numbers: leave them to the grammar.
+        let next = self.peek_at(len).map(|t| &t.tok);
+        if matches!(
+            next,
+            Some(Tok::Caret | Tok::Var(_) | Tok::LParen | Tok::Num { .. })
+        ) {
+            return None;
+        }
+        if n.is_zero() || n >= d {
+            return None;
+        }
+        self.pos += len;
+        Some(n / d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::lexer::lex;
+    use super::*;
+
+    fn ev(s: &str) -> Result<BigRational, MathError> {
+        evaluate(&lex(s).unwrap(), &[])
+    }
+
+    fn q(s: &str) -> BigRational {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn arithmetic() {
+        assert_eq!(ev("(17 * 4 - 8) / 6").unwrap(), q("10"));
+        assert_eq!(ev("-2^2").unwrap(), q("-4"));
+        assert_eq!(ev("2^3^2").unwrap(), q("512"));
+        assert_eq!(ev("2^-1").unwrap(), q("1/2"));
+        assert_eq!(ev(r"\frac{1}{2} + \dfrac12").unwrap(), q("1"));
+        assert_eq!(ev(r"\left(3 \cdot 4\right) \div 6").unwrap(), q("2"));
+        assert_eq!(ev("3 × 4 ÷ 6 − 1").unwrap(), q("1"));
+        assert_eq!(ev(r"\sqrt{16} + \sqrt[3]{27} + √9").unwrap(), q("10"));
+        assert_eq!(ev("1 1/2").unwrap(), q("3/2"));
+        assert_eq!(ev("-1 1/2").unwrap(), q("-3/2"));
+        assert_eq!(ev(r"2\frac{1}{4}").unwrap(), q("9/4"));
+        assert_eq!(ev("50%").unwrap(), q("1/2"));
+        assert_eq!(ev("2 ** 10").unwrap(), q("1024"));
+        assert_eq!(ev("1,000 + 0.5").unwrap(), q("2001/2"));
+        assert_eq!(ev("2(3 + 1)(2)").unwrap(), q("16"));
+    }
+
+    #[test]
+    fn variables_and_errors() {
+        let vars = vec![("x".to_string(), q("4")), ("y".to_string(), q("-1/2"))];
+        assert_eq!(evaluate(&lex("3x + 2y").unwrap(), &vars).unwrap(), q("11"));
+        assert!(matches!(ev("3z"), Err(MathError::UnknownSymbol(_))));
+        assert!(matches!(ev("2 3"), Err(MathError::Syntax(_))));
+        assert!(matches!(ev("1/0"), Err(MathError::DivisionByZero)));
+        assert!(matches!(ev(r"\sqrt{2}"), Err(MathError::NotRational(_))));
+        assert!(matches!(ev(r"\pi"), Err(MathError::NotRational(_))));
+        assert!(matches!(ev("(1 + 2"), Err(MathError::Syntax(_))));
+    }
+
+    #[test]
+    fn bounds() {
+        assert!(ev("9^9^9^9").unwrap_err().is_limit());
+        let deep = format!("{}1{}", "(".repeat(2000), ")".repeat(2000));
+        assert!(matches!(ev(&deep), Err(MathError::TooDeep { .. })));
+        let minus = format!("{}1", "-".repeat(3000));
+        assert!(matches!(ev(&minus), Err(MathError::TooDeep { .. })));
+        let tower = format!("2{}", "^2".repeat(2000));
+        assert!(ev(&tower).unwrap_err().is_limit());
+    }
+}

@@ -1,0 +1,173 @@
+//! Exact rational arithmetic with a size bound checked before each operation.
+//!
+//! The bound is on bits (numerator plus denominator), checked from the operands' sizes before
+//! any big-number work starts, so `2^100000000` or `9^9^9^9` is refused in microseconds
+//! instead of allocating gigabytes.
+
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_rational::BigRational;
+use num_traits::{One, Signed, ToPrimitive, Zero};
+
+use super::{MathError, MAX_BITS};
+
+/// The largest root index accepted in `x^(p/q)` and `\sqrt[q]{x}`.
+const MAX_ROOT: u32 = 64;
+
+/// Bits of numerator plus denominator.
+pub(crate) fn size(x: &BigRational) -> u64 {
+    x.numer().bits() + x.denom().bits()
+}
+
+fn check(bits: u64) -> Result<(), MathError> {
+    if bits > MAX_BITS {
+        Err(MathError::TooBig {
+            bits,
+            max: MAX_BITS,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+pub(crate) fn add(a: &BigRational, b: &BigRational) -> Result<BigRational, MathError> {
+    check(size(a) + size(b) + 1)?;
+    Ok(a + b)
+}
+
+pub(crate) fn sub(a: &BigRational, b: &BigRational) -> Result<BigRational, MathError> {
+    check(size(a) + size(b) + 1)?;
+    Ok(a - b)
+}
+
+pub(crate) fn mul(a: &BigRational, b: &BigRational) -> Result<BigRational, MathError> {
+    check(size(a) + size(b))?;
+    Ok(a * b)
+}
+
+pub(crate) fn div(a: &BigRational, b: &BigRational) -> Result<BigRational, MathError> {
+    if b.is_zero() {
+        return Err(MathError::DivisionByZero);
+    }
+    check(size(a) + size(b))?;
+    Ok(a / b)
+}
+
+/// `base ^ exp` for a rational exponent: integer exponents directly, `p/q` through an exact
+/// `q`-th root (an irrational result is [`MathError::NotRational`]).
+pub(crate) fn pow(base: &BigRational, exp: &BigRational) -> Result<BigRational, MathError> {
+    if exp.is_integer() {
+        return pow_int(base, exp.numer());
+    }
+    let q = exp
+        .denom()
+        .to_u32()
+        .filter(|q| *q <= MAX_ROOT)
+        .ok_or_else(|| MathError::ExponentTooLarge {
+            exponent: exp.to_string(),
+        })?;
+    let r = root(base, q)?;
+    pow_int(&r, exp.numer())
+}
+
+fn pow_int(base: &BigRational, e: &BigInt) -> Result<BigRational, MathError> {
+    if base.is_zero() {
+        return match e.sign() {
+            num_bigint::Sign::Plus => Ok(BigRational::zero()),
+            num_bigint::Sign::NoSign => Err(MathError::ZeroToZero),
+            num_bigint::Sign::Minus => Err(MathError::DivisionByZero),
+        };
+    }
+    if base.abs().is_one() {
+        let negative = base.is_negative() && e.is_odd();
+        return Ok(if negative {
+            -BigRational::one()
+        } else {
+            BigRational::one()
+        });
+    }
+    let too_large = || MathError::ExponentTooLarge {
+        exponent: short(&e.to_string()),
+    };
+    let mag = e.abs().to_u64().ok_or_else(too_large)?;
+    check(size(base).saturating_mul(mag))?;
+    let e32 = e.to_i32().ok_or_else(too_large)?;
+    Ok(num_traits::Pow::pow(base, e32))
+}
+
+/// The exact `q`-th root of `x`, or [`MathError::NotRational`].
+pub(crate) fn root(x: &BigRational, q: u32) -> Result<BigRational, MathError> {
+    if q == 0 || q > MAX_ROOT {
+        return Err(MathError::ExponentTooLarge {
+            exponent: format!("root index {q}"),
+        });
+    }
+    if x.is_negative() && q % 2 == 0 {
+        return Err(MathError::NotRational(format!("even root of {x}")));
+    }
+    let n = int_root(x.numer(), q);
+    let d = int_root(x.denom(), q);
+    match (n, d) {
+        (Some(n), Some(d)) => Ok(BigRational::new(n, d)),
+        _ => Err(MathError::NotRational(format!("root {q} of {x}"))),
+    }
+}
+
+fn int_root(n: &BigInt, q: u32) -> Option<BigInt> {
+    let r = n.nth_root(q);
+    (num_traits::Pow::pow(&r, q) == *n).then_some(r)
+}
+
+/// The first 40 characters of a long number, for error messages.
+pub(crate) fn short(s: &str) -> String {
+    if s.len() <= 40 {
+        s.to_string()
+    } else {
+        format!("{}… ({} digits)", &s[..40], s.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(n: i64, d: i64) -> BigRational {
+        BigRational::new(n.into(), d.into())
+    }
+
+    #[test]
+    fn powers_and_roots() {
+        assert_eq!(pow(&r(2, 1), &r(10, 1)).unwrap(), r(1024, 1));
+        assert_eq!(pow(&r(2, 1), &r(-2, 1)).unwrap(), r(1, 4));
+        assert_eq!(pow(&r(4, 9), &r(1, 2)).unwrap(), r(2, 3));
+        assert_eq!(pow(&r(-8, 1), &r(1, 3)).unwrap(), r(-2, 1));
+        assert!(matches!(
+            pow(&r(2, 1), &r(1, 2)),
+            Err(MathError::NotRational(_))
+        ));
+        assert!(matches!(
+            pow(&r(0, 1), &r(0, 1)),
+            Err(MathError::ZeroToZero)
+        ));
+        assert_eq!(
+            pow(
+                &r(-1, 1),
+                &BigRational::from_integer(BigInt::from(10).pow(100u32))
+            )
+            .unwrap(),
+            r(1, 1)
+        );
+    }
+
+    #[test]
+    fn huge_powers_are_refused_before_work() {
+        let e = pow(&r(2, 1), &r(100_000_000, 1)).unwrap_err();
+        assert!(e.is_limit(), "{e}");
+        let e = pow(
+            &r(9, 1),
+            &BigRational::from_integer(BigInt::from(10).pow(50u32)),
+        )
+        .unwrap_err();
+        assert!(e.is_limit(), "{e}");
+    }
+}

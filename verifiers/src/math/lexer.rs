@@ -1,0 +1,390 @@
+//! Tokens of math answers and step equations: plain text, Unicode operators and simple LaTeX.
+//!
+//! The lexer never fails on unknown characters: prose becomes [`Tok::Word`] and stray
+//! punctuation [`Tok::Other`], so the step checker can find equations inside sentences and the
+//! answer parser can reject what it does not understand. It fails only on work bounds (input
+//! length, literal length). Layout-only LaTeX (`\left`, `\right`, `\,`, `$`, `\(`, `\boxed`) is
+//! dropped here so the parser sees plain arithmetic.
+
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::{One, Zero};
+
+use super::{MathError, MAX_INPUT_BYTES, MAX_LITERAL_DIGITS};
+
+/// One token.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Tok {
+    /// A number literal; `integer` is false when it had a decimal point.
+    Num {
+        value: BigRational,
+        integer: bool,
+    },
+    /// A one-letter name with an optional subscript (`x`, `x_1`): a variable.
+    Var(String),
+    /// A word of two or more letters, or an unknown LaTeX command (`\pi`): prose or a unit.
+    Word(String),
+    /// The content of `\text{...}`, `\mathrm{...}`, `\mbox{...}`.
+    Text(String),
+    Plus,
+    Minus,
+    Times,
+    Divide,
+    Caret,
+    Percent,
+    LParen,
+    RParen,
+    LBracket,
+    RBracket,
+    LBrace,
+    RBrace,
+    /// `\{` and `\}`: set braces.
+    SetOpen,
+    SetClose,
+    Comma,
+    Eq,
+    Frac,
+    Sqrt,
+    /// Anything else: sentence punctuation, comparison signs, arrows.
+    Other(String),
+}
+
+/// A token with its byte span in the input and whether whitespace preceded it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Token {
+    pub tok: Tok,
+    pub start: usize,
+    pub end: usize,
+    pub space_before: bool,
+}
+
+/// Splits `text` into tokens; errors only when a work bound is exceeded.
+pub(crate) fn lex(text: &str) -> Result<Vec<Token>, MathError> {
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(MathError::InputTooLong {
+            len: text.len(),
+            max: MAX_INPUT_BYTES,
+        });
+    }
+    let b = text.as_bytes();
+    let mut out: Vec<Token> = Vec::new();
+    let mut i = 0;
+    let mut space = false;
+    while i < b.len() {
+        let c = b[i];
+        let start = i;
+        let push = |out: &mut Vec<Token>, tok: Tok, end: usize, space: &mut bool| {
+            out.push(Token {
+                tok,
+                start,
+                end,
+                space_before: *space,
+            });
+            *space = false;
+        };
+        if c.is_ascii_whitespace() || c == b'$' {
+            space = true;
+            i += 1;
+            continue;
+        }
+        if c.is_ascii_digit() || (c == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit)) {
+            let (tok, end) = lex_number(text, i)?;
+            push(&mut out, tok, end, &mut space);
+            i = end;
+            continue;
+        }
+        if c.is_ascii_alphabetic() {
+            let mut end = i;
+            while end < b.len() && b[end].is_ascii_alphabetic() {
+                end += 1;
+            }
+            let word = &text[i..end];
+            if word.len() == 1 {
+                let (name, e) = subscript(text, end, word);
+                push(&mut out, Tok::Var(name), e, &mut space);
+                i = e;
+            } else {
+                push(&mut out, Tok::Word(word.to_string()), end, &mut space);
+                i = end;
+            }
+            continue;
+        }
+        if c == b'\\' {
+            i = lex_command(text, i, &mut out, &mut space);
+            continue;
+        }
+        let two = text.get(i..i + 2).unwrap_or("");
+        let (tok, len) = match two {
+            "**" => (Tok::Caret, 2),
+            "<=" | ">=" | "!=" | "=>" | "->" | "<-" => (Tok::Other(two.to_string()), 2),
+            "==" | ":=" => (Tok::Eq, 2),
+            "{," if text.get(i..i + 3) == Some("{,}") => (Tok::Comma, 3),
+            _ => match c {
+                b'+' => (Tok::Plus, 1),
+                b'-' => (Tok::Minus, 1),
+                b'*' => (Tok::Times, 1),
+                b'/' => (Tok::Divide, 1),
+                b'^' => (Tok::Caret, 1),
+                b'%' => (Tok::Percent, 1),
+                b'(' => (Tok::LParen, 1),
+                b')' => (Tok::RParen, 1),
+                b'[' => (Tok::LBracket, 1),
+                b']' => (Tok::RBracket, 1),
+                b'{' => (Tok::LBrace, 1),
+                b'}' => (Tok::RBrace, 1),
+                b',' => (Tok::Comma, 1),
+                b'=' => (Tok::Eq, 1),
+                _ => {
+                    let ch = text[i..].chars().next().unwrap_or(' ');
+                    let tok = match (ch, vulgar(ch)) {
+                        (_, Some((n, d))) => Tok::Num {
+                            value: BigRational::new(n.into(), d.into()),
+                            integer: false,
+                        },
+                        ('×' | '·' | '⋅' | '∗', _) => Tok::Times,
+                        ('÷' | '∕', _) => Tok::Divide,
+                        ('−', _) => Tok::Minus,
+                        ('√', _) => Tok::Sqrt,
+                        ('\u{a0}' | '\u{2009}' | '\u{202f}', _) => {
+                            space = true;
+                            i += ch.len_utf8();
+                            continue;
+                        }
+                        _ => Tok::Other(ch.to_string()),
+                    };
+                    (tok, ch.len_utf8())
+                }
+            },
+        };
+        push(&mut out, tok, i + len, &mut space);
+        i += len;
+    }
+    Ok(out)
+}
+
+/// A variable's optional subscript: `x_1`, `x_{12}`, `x_n`.
+fn subscript(text: &str, end: usize, letter: &str) -> (String, usize) {
+    let b = text.as_bytes();
+    if b.get(end) != Some(&b'_') {
+        return (letter.to_string(), end);
+    }
+    let mut j = end + 1;
+    let braced = b.get(j) == Some(&b'{');
+    if braced {
+        j += 1;
+    }
+    let s = j;
+    while j < b.len() && b[j].is_ascii_alphanumeric() && (braced || j == s || b[j].is_ascii_digit())
+    {
+        j += 1;
+    }
+    if j == s || (braced && b.get(j) != Some(&b'}')) {
+        return (letter.to_string(), end);
+    }
+    let name = format!("{letter}_{}", &text[s..j]);
+    (name, if braced { j + 1 } else { j })
+}
+
+/// A number: digits with optional thousands groups (`1,000` and `1{,}000`, each group exactly
+/// three digits, the first one to three) and an optional decimal part. `1,5` is not a number
+/// with a decimal comma: it lexes as `1`, `,`, `5`. The rule is lexical, so `(1,234)` is the
+/// number 1234 in parentheses; a pair needs a space or a non-three-digit group (`(1, 234)`).
+/// Scientific notation (`1e3`) is not a number here (`e` is a variable); `10^{3}` is.
+fn lex_number(text: &str, start: usize) -> Result<(Tok, usize), MathError> {
+    let b = text.as_bytes();
+    let mut digits = String::new();
+    let mut i = start;
+    while i < b.len() && b[i].is_ascii_digit() {
+        digits.push(b[i] as char);
+        i += 1;
+    }
+    if (1..=3).contains(&digits.len()) {
+        loop {
+            let sep = if b.get(i) == Some(&b',') {
+                1
+            } else if text.get(i..i + 3) == Some("{,}") {
+                3
+            } else {
+                0
+            };
+            let g = i + sep;
+            let group = sep > 0
+                && (g..g + 3).all(|k| b.get(k).is_some_and(u8::is_ascii_digit))
+                && !b.get(g + 3).is_some_and(u8::is_ascii_digit);
+            if !group {
+                break;
+            }
+            digits.push_str(&text[g..g + 3]);
+            i = g + 3;
+        }
+    }
+    let mut frac = String::new();
+    let mut integer = true;
+    if b.get(i) == Some(&b'.') && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+        integer = false;
+        i += 1;
+        while i < b.len() && b[i].is_ascii_digit() {
+            frac.push(b[i] as char);
+            i += 1;
+        }
+    }
+    let total = digits.len() + frac.len();
+    if total > MAX_LITERAL_DIGITS {
+        // Skip the rest of the run so the error names its full length.
+        let mut j = i;
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        return Err(MathError::LiteralTooLong {
+            digits: total + (j - i),
+            max: MAX_LITERAL_DIGITS,
+        });
+    }
+    let all = format!("{digits}{frac}");
+    let numer = if all.is_empty() {
+        BigInt::zero()
+    } else {
+        all.parse::<BigInt>()
+            .map_err(|e| MathError::Syntax(format!("number: {e}")))?
+    };
+    let denom = num_traits::pow(BigInt::from(10u8), frac.len());
+    let mut value = if denom.is_one() {
+        BigRational::from_integer(numer)
+    } else {
+        BigRational::new(numer, denom)
+    };
+    // `1½`: a vulgar fraction right after an integer makes a mixed number.
+    if integer {
+        if let Some((c, (n, d))) = text[i..]
+            .chars()
+            .next()
+            .and_then(|c| vulgar(c).map(|f| (c, f)))
+        {
+            value += BigRational::new(n.into(), d.into());
+            return Ok((
+                Tok::Num {
+                    value,
+                    integer: false,
+                },
+                i + c.len_utf8(),
+            ));
+        }
+    }
+    Ok((Tok::Num { value, integer }, i))
+}
+
+/// The value of a Unicode vulgar fraction character (`½` = 1/2).
+fn vulgar(c: char) -> Option<(i32, i32)> {
+    Some(match c {
+        '½' => (1, 2),
+        '⅓' => (1, 3),
+        '⅔' => (2, 3),
+        '¼' => (1, 4),
+        '¾' => (3, 4),
+        '⅕' => (1, 5),
+        '⅖' => (2, 5),
+        '⅗' => (3, 5),
+        '⅘' => (4, 5),
+        '⅙' => (1, 6),
+        '⅚' => (5, 6),
+        '⅛' => (1, 8),
+        '⅜' => (3, 8),
+        '⅝' => (5, 8),
+        '⅞' => (7, 8),
+        _ => return None,
+    })
+}
+
+/// A backslash command at `start`; returns the index after it.
+fn lex_command(text: &str, start: usize, out: &mut Vec<Token>, space: &mut bool) -> usize {
+    let b = text.as_bytes();
+    let mut end = start + 1;
+    while end < b.len() && b[end].is_ascii_alphabetic() {
+        end += 1;
+    }
+    let mut push = |tok: Tok, end: usize| {
+        out.push(Token {
+            tok,
+            start,
+            end,
+            space_before: *space,
+        });
+        *space = false;
+    };
+    if end == start + 1 {
+        // A one-character command: `\{`, `\%`, `\,`, `\(`.
+        let Some(ch) = text[start + 1..].chars().next() else {
+            push(Tok::Other("\\".into()), start + 1);
+            return start + 1;
+        };
+        let after = start + 1 + ch.len_utf8();
+        match ch {
+            '{' => push(Tok::SetOpen, after),
+            '}' => push(Tok::SetClose, after),
+            '%' => push(Tok::Percent, after),
+            ',' | ';' | ':' | '!' | ' ' | '(' | ')' | '[' | ']' | '$' => *space = true,
+            _ => push(Tok::Other(ch.to_string()), after),
+        }
+        return after;
+    }
+    let name = &text[start + 1..end];
+    match name {
+        "frac" | "dfrac" | "tfrac" | "cfrac" => {
+            push(Tok::Frac, end);
+            return frac_shorthand(text, end, out);
+        }
+        "sqrt" => push(Tok::Sqrt, end),
+        "cdot" | "times" | "ast" => push(Tok::Times, end),
+        "div" => push(Tok::Divide, end),
+        "text" | "textrm" | "mathrm" | "mbox" | "textbf" | "mathbf" | "textit" | "operatorname" => {
+            if b.get(end) == Some(&b'{') {
+                if let Some(close) = text[end..].find('}') {
+                    let inner = text[end + 1..end + close].trim().to_string();
+                    push(Tok::Text(inner), end + close + 1);
+                    return end + close + 1;
+                }
+            }
+            push(Tok::Word(format!("\\{name}")), end);
+        }
+        "left" | "right" | "big" | "Big" | "bigg" | "Bigg" | "bigl" | "bigr" | "Bigl" | "Bigr"
+        | "displaystyle" | "textstyle" | "boxed" | "quad" | "qquad" => *space = true,
+        "lbrace" => push(Tok::SetOpen, end),
+        "rbrace" => push(Tok::SetClose, end),
+        _ => push(Tok::Word(format!("\\{name}")), end),
+    }
+    end
+}
+
+/// `\frac12` and `\frac1{2}`: a digit argument without braces is one digit. Emits the braces
+/// the parser expects; returns the index after what it consumed.
+fn frac_shorthand(text: &str, mut i: usize, out: &mut Vec<Token>) -> usize {
+    let b = text.as_bytes();
+    for _ in 0..2 {
+        let mut j = i;
+        while b.get(j) == Some(&b' ') {
+            j += 1;
+        }
+        match b.get(j) {
+            Some(d) if d.is_ascii_digit() => {
+                let v = BigRational::from_integer(BigInt::from(d - b'0'));
+                let mk = |tok| Token {
+                    tok,
+                    start: j,
+                    end: j + 1,
+                    space_before: false,
+                };
+                out.push(mk(Tok::LBrace));
+                out.push(mk(Tok::Num {
+                    value: v,
+                    integer: true,
+                }));
+                out.push(mk(Tok::RBrace));
+                i = j + 1;
+            }
+            // A braced argument: the first is lexed normally, and then the second may still be
+            // a bare digit only if the first was too (`\frac{1}2` is too rare to bother).
+            _ => return i,
+        }
+    }
+    i
+}

@@ -1,0 +1,102 @@
+//! [`MathVerifier`]: the answer decides the verdict; step checks ride along.
+
+use mull_data::{Attempt, EquationsPayload, Problem, Verdict};
+use num_rational::BigRational;
+
+use super::{grade_math_with, parse_answer, MathOptions, MathValue};
+use crate::steps::check_steps;
+use crate::Verifier;
+
+/// Grades `arithmetic` and `equations` attempts (and any family with a numeric gold answer).
+///
+/// The verdict is decided by the final answer alone (a correct answer after a wrong step is
+/// still correct); `step_checks` show which steps' equations hold, with the equations family's
+/// exact solution substituted for its variables.
+#[derive(Debug, Clone, Default)]
+pub struct MathVerifier {
+    /// Options for families other than `arithmetic` (which always requires a number, never an
+    /// expression, since its prompt is an expression).
+    pub options: MathOptions,
+}
+
+impl MathVerifier {
+    pub const NAME: &'static str = "math";
+    pub const VERSION: u32 = 1;
+
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn options_for(&self, family: &str) -> MathOptions {
+        match family {
+            "arithmetic" | "equations" => self.options.with_number_form(true),
+            _ => self.options,
+        }
+    }
+}
+
+/// The exact solution of an equations problem as variable bindings; empty for other families
+/// or a payload that does not decode (then steps with variables are simply unchecked).
+pub(crate) fn bindings(problem: &Problem) -> Vec<(String, BigRational)> {
+    if problem.family != "equations" {
+        return Vec::new();
+    }
+    let Ok(payload) = problem.payload_as::<EquationsPayload>() else {
+        return Vec::new();
+    };
+    payload
+        .variables
+        .iter()
+        .filter_map(|(name, value)| match parse_answer(value) {
+            Ok(MathValue::Number { value, .. }) => Some((name.clone(), value)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Steps and final answer text of an attempt, parsing the completion when they are missing.
+pub(crate) fn steps_and_answer(attempt: &Attempt) -> (Vec<String>, String) {
+    if !attempt.steps.is_empty() || attempt.final_answer.is_some() {
+        let answer = attempt
+            .final_answer
+            .clone()
+            .unwrap_or_else(|| after_thinking(&attempt.completion).to_string());
+        return (attempt.steps.clone(), answer);
+    }
+    let parsed = mull_data::cot::parse_completion(&attempt.completion);
+    let answer = parsed
+        .final_answer
+        .unwrap_or_else(|| after_thinking(&attempt.completion).to_string());
+    (parsed.steps, answer)
+}
+
+/// The text after `</think>`, or all of it: the answer is looked for there.
+fn after_thinking(completion: &str) -> &str {
+    completion
+        .rfind("</think>")
+        .map_or(completion, |i| &completion[i + "</think>".len()..])
+}
+
+impl Verifier for MathVerifier {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn version(&self) -> u32 {
+        Self::VERSION
+    }
+
+    fn verify(&self, problem: &Problem, attempt: &Attempt) -> Verdict {
+        let (steps, answer) = steps_and_answer(attempt);
+        let checks = check_steps(&steps, &bindings(problem));
+        let g = grade_math_with(&problem.answer, &answer, self.options_for(&problem.family));
+        let verdict = if g.correct {
+            Verdict::correct(g.reason, Self::NAME, Self::VERSION)
+        } else if g.error {
+            Verdict::error(g.reason, Self::NAME, Self::VERSION)
+        } else {
+            Verdict::incorrect(g.reason, Self::NAME, Self::VERSION)
+        };
+        verdict.with_steps(checks)
+    }
+}
