@@ -1,1 +1,64 @@
-fn main() {}
+//! `mull`: turns compute into verified reasoning data and smaller models that reason.
+//!
+//! This binary is the only place that prints, exits, or names `anyhow`; every command lives in
+//! its own module under [`cmd`] and reads and writes records through [`io`].
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+mod io;
+
+/// Verified reasoning data from problem generators, a teacher model and exact verifiers.
+#[derive(Debug, Parser)]
+#[command(name = "mull", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate problems of one family as JSONL (zstd-compressed when the name ends in `.zst`).
+    Generate(cmd::generate::Args),
+    /// Grade attempts against their problems, or check the problems' own reference solutions.
+    Verify(cmd::verify::Args),
+    /// Grade model outputs from other tools: free-text math answers or HumanEval completions.
+    #[command(subcommand)]
+    Grade(cmd::grade::Grade),
+    /// Pretty-print the records of any JSONL or shard file.
+    Inspect(cmd::inspect::Args),
+    /// Sample chains of thought from a model (GGUF file or HF safetensors directory).
+    Sample(cmd::sample::Args),
+    /// Measure throughput: problem generation, verification, model sampling.
+    #[command(subcommand)]
+    Bench(cmd::bench::Bench),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MULL_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Command::Generate(args) => cmd::generate::run(args),
+        Command::Verify(args) => cmd::verify::run(args),
+        Command::Grade(grade) => cmd::grade::run(grade),
+        Command::Inspect(args) => cmd::inspect::run(args),
+        Command::Sample(args) => cmd::sample::run(args),
+        Command::Bench(bench) => cmd::bench::run(bench),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            // One line: the context chain joined, e.g. "reading x.jsonl: x.jsonl:3: expected `,`".
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

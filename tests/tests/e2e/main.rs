@@ -1,1 +1,7 @@
-//! One integration test binary for the whole workspace.
+//! One integration test binary for the whole workspace: it drives the `mull` binary the way
+//! users and other tools do (flags, files, exit codes) and checks the crates together.
+
+mod cli;
+mod families;
+mod steps;
+mod support;

@@ -1,0 +1,172 @@
+//! `mull bench`: throughput figures for the README, measured in one process on this machine.
+//! Benchmarks print; tests never assert on time.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use mull_data::{Attempt, Problem};
+use mull_generators::{GeneratorSpec, FAMILIES};
+use mull_models::bench::BenchOptions;
+use mull_verifiers::Verifiers;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Bench {
+    /// Problems generated per second, per family (1,000 per difficulty level).
+    Generate,
+    /// Math checks per second (answers and steps) and sandboxed code verdicts per second.
+    Verify {
+        /// Sandboxed code verdicts to time.
+        #[arg(long, default_value_t = 40)]
+        code: usize,
+        /// Parallel sandboxes for the second code figure.
+        #[arg(short, long, default_value_t = 2)]
+        jobs: usize,
+    },
+    /// Prefill and decode tok/s of a model, batch 1 to 64, beside stock candle quantized_llama.
+    Sample {
+        /// A GGUF llama file.
+        #[arg(long)]
+        model: PathBuf,
+        /// Prompt length in tokens.
+        #[arg(long, default_value_t = 64)]
+        prompt_tokens: usize,
+        /// Tokens decoded per measurement.
+        #[arg(long, default_value_t = 32)]
+        decode_tokens: usize,
+        /// Attempt counts sharing one prompt for the aggregate figures.
+        #[arg(long, value_delimiter = ',', default_values_t = [1, 4, 16, 64])]
+        attempts: Vec<usize>,
+        /// Rounds of the batch-1 measurements (each engine keeps its best).
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+    },
+}
+
+pub fn run(bench: Bench) -> Result<ExitCode> {
+    match bench {
+        Bench::Generate => bench_generate()?,
+        Bench::Verify { code, jobs } => bench_verify(code, jobs)?,
+        Bench::Sample {
+            model,
+            prompt_tokens,
+            decode_tokens,
+            attempts,
+            rounds,
+        } => {
+            let opts = BenchOptions {
+                prompt_tokens,
+                decode_tokens,
+                attempts,
+                rounds,
+                ..BenchOptions::default()
+            };
+            let report = mull_models::bench::bench_sample(&model, &opts)
+                .with_context(|| format!("benchmarking {}", model.display()))?;
+            println!("{report}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn per_second(n: usize, elapsed: Duration) -> f64 {
+    n as f64 / elapsed.as_secs_f64().max(1e-9)
+}
+
+fn problems(family: &str, difficulty: Option<u8>, count: u64) -> Result<Vec<Problem>> {
+    let spec = GeneratorSpec {
+        family: family.to_string(),
+        variant: None,
+        difficulty,
+    };
+    (0..count)
+        .map(|i| mull_generators::generate(&spec, 1, i).map_err(anyhow::Error::from))
+        .collect()
+}
+
+fn bench_generate() -> Result<()> {
+    println!(
+        "{:<12} {:>8} {:>12} {:>14}",
+        "family", "levels", "problems", "problems/s"
+    );
+    for family in FAMILIES {
+        let levels = mull_generators::generator(family)?.levels();
+        let start = Instant::now();
+        let mut n = 0usize;
+        for level in 1..=levels {
+            n += problems(family, Some(level), 1000)?.len();
+        }
+        let rate = per_second(n, start.elapsed());
+        println!("{family:<12} {levels:>8} {n:>12} {rate:>14.0}");
+    }
+    Ok(())
+}
+
+fn reference_attempts(problems: &[Problem]) -> Vec<Attempt> {
+    problems
+        .iter()
+        .map(|p| Attempt::from_completion(&p.id, 0, p.reference_completion()))
+        .collect()
+}
+
+fn bench_verify(code: usize, jobs: usize) -> Result<()> {
+    let verifiers = Verifiers::default();
+    for family in ["arithmetic", "equations", "countdown", "cipher"] {
+        let probs = problems(family, None, 5000)?;
+        let attempts = reference_attempts(&probs);
+        let verifier = verifiers
+            .for_family(family)
+            .context("no verifier for a built-in family")?;
+        let start = Instant::now();
+        let correct = probs
+            .iter()
+            .zip(&attempts)
+            .filter(|(p, a)| verifier.verify(p, a).correct)
+            .count();
+        let rate = per_second(probs.len(), start.elapsed());
+        println!(
+            "{family:<12} {rate:>10.0} checks/s  (answer + every step; {correct}/{} correct)",
+            probs.len()
+        );
+    }
+    let probs = problems("code", None, code as u64)?;
+    let attempts = reference_attempts(&probs);
+    let verifier = verifiers
+        .for_family("code")
+        .context("no verifier for code")?;
+    let start = Instant::now();
+    let correct = probs
+        .iter()
+        .zip(&attempts)
+        .filter(|(p, a)| verifier.verify(p, a).correct)
+        .count();
+    let rate = per_second(probs.len(), start.elapsed());
+    println!(
+        "code (1 sandbox) {rate:>8.1} verdicts/s  ({correct}/{} passed)",
+        probs.len()
+    );
+    let start = Instant::now();
+    let chunk = probs.len().div_ceil(jobs.max(1)).max(1);
+    let passed: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = probs
+            .chunks(chunk)
+            .zip(attempts.chunks(chunk))
+            .map(|(ps, as_)| {
+                s.spawn(move || {
+                    ps.iter()
+                        .zip(as_)
+                        .filter(|(p, a)| verifier.verify(p, a).correct)
+                        .count()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
+    });
+    let rate = per_second(probs.len(), start.elapsed());
+    println!(
+        "code ({jobs} sandboxes) {rate:>6.1} verdicts/s  ({passed}/{} passed)",
+        probs.len()
+    );
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! `mull grade`: grade outputs of other tools, one output line per input line, same order.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use mull_verifiers::humaneval::{grade_humaneval, HumanEvalField, HumanEvalTask};
+use mull_verifiers::math::grade_math;
+use mull_verifiers::sandbox::SandboxLimits;
+use serde::{Deserialize, Serialize};
+
+use crate::io::{read_records, Output};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Grade {
+    /// Free-text math answers: each input line `{"gold": "...", "pred": "..."}`; each output line
+    /// `{"correct", "gold", "pred", "reason"}` with gold and pred in canonical parsed form.
+    Math(MathArgs),
+    /// HumanEval-format records (task_id, prompt, test, entry_point and the solution field), run
+    /// in the sandbox as prompt + solution + test + `check(entry_point)`.
+    Humaneval(HumanEvalArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MathArgs {
+    /// JSONL input (plain, .gz or .zst).
+    #[arg(long = "in", value_name = "FILE")]
+    input: PathBuf,
+    /// Output file; stdout when absent.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct HumanEvalArgs {
+    /// JSONL input (plain, .gz or .zst).
+    #[arg(long = "in", value_name = "FILE")]
+    input: PathBuf,
+    /// Which field holds the solution.
+    #[arg(long, value_enum, default_value_t = FieldArg::Completion)]
+    field: FieldArg,
+    /// Output file; stdout when absent.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Wall-clock limit per task, in seconds.
+    #[arg(long, default_value_t = 10)]
+    timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+#[value(rename_all = "snake_case")]
+enum FieldArg {
+    Completion,
+    CanonicalSolution,
+}
+
+#[derive(Debug, Deserialize)]
+struct MathPair {
+    gold: String,
+    pred: String,
+}
+
+#[derive(Debug, Serialize)]
+struct MathLine {
+    correct: bool,
+    gold: Option<String>,
+    pred: Option<String>,
+    reason: String,
+}
+
+pub fn run(grade: Grade) -> Result<ExitCode> {
+    match grade {
+        Grade::Math(args) => {
+            let pairs: Vec<MathPair> = read_records(&args.input)?;
+            let mut out = Output::create(args.out.as_deref())?;
+            for pair in &pairs {
+                let g = grade_math(&pair.gold, &pair.pred);
+                out.write(&MathLine {
+                    correct: g.correct,
+                    gold: g.gold,
+                    pred: g.pred,
+                    reason: g.reason,
+                })?;
+            }
+            out.finish()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Grade::Humaneval(args) => {
+            let tasks: Vec<HumanEvalTask> = read_records(&args.input)?;
+            let field = match args.field {
+                FieldArg::Completion => HumanEvalField::Completion,
+                FieldArg::CanonicalSolution => HumanEvalField::CanonicalSolution,
+            };
+            let limits = SandboxLimits {
+                wall: std::time::Duration::from_secs(args.timeout),
+                ..SandboxLimits::default()
+            };
+            let mut out = Output::create(args.out.as_deref())?;
+            let mut passed = 0usize;
+            for task in &tasks {
+                let result = grade_humaneval(task, field, &limits);
+                passed += usize::from(result.passed);
+                out.write(&result)?;
+            }
+            out.finish()?;
+            let total = tasks.len();
+            let pct = if total == 0 {
+                0.0
+            } else {
+                100.0 * passed as f64 / total as f64
+            };
+            eprintln!("humaneval: {passed}/{total} passed ({pct:.1}%)");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! One module per subcommand; each has clap `Args` and a `run` returning the exit code.
+
+pub mod bench;
+pub mod generate;
+pub mod grade;
+pub mod inspect;
+pub mod sample;
+pub mod verify;
