@@ -7,14 +7,21 @@
 //!   [`chat_template`] renders ChatML (SmolLM2) and plain prompts.
 //! - [`sampling`]: per-attempt seeded token draws (temperature, top-k, top-p) and stop strings;
 //!   [`sampler`] decodes many attempts per prompt in fixed batches with one shared prefill.
+//! - [`load`]: one entry point from a path (GGUF file or HF directory) to a [`LoadedModel`] with
+//!   weights, tokenizer, chat template, EOS ids and the weights' sha256; [`bench`] measures
+//!   sampling throughput against stock candle; [`testing`] finds the reference model for tests.
 //!
 //! This crate knows no records: it speaks tokens and tensors; the pipeline converts.
 
+pub mod bench;
 pub mod chat_template;
 pub mod error;
 pub mod llama;
+pub mod load;
 pub mod sampler;
 pub mod sampling;
+pub mod testing;
 pub mod tokenizer;
 
 pub use error::ModelError;
+pub use load::{load, LoadOptions, LoadedModel, Weights, WeightsKind};

@@ -1,0 +1,22 @@
+//! One Llama-family decoder (RMSNorm, RoPE, SwiGLU, grouped-query attention), trainable and
+//! sampling with an explicit KV cache; loads HF safetensors directories, its own checkpoints and
+//! GGUF llama files.
+//!
+//! - [`config`]: `Config` from HF `config.json`;
+//! - [`model`]: the decoder (`forward_train`, `forward_cached`, `prefill`);
+//! - [`cache`]: the preallocated per-layer KV cache with left padding and `fork`;
+//! - [`linear`]: dense or quantized projections;
+//! - [`gguf`]: GGUF loading (dequantized, Q8_0, or native quantization);
+//! - [`io`]: safetensors checkpoints in the HF layout.
+
+pub mod cache;
+pub mod config;
+pub mod gguf;
+pub mod io;
+pub mod linear;
+pub mod model;
+
+pub use cache::KvCache;
+pub use config::{Config, EosIds};
+pub use gguf::GgufWeights;
+pub use model::{Llama, Logits};
