@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use mull_data::{Attempt, Problem};
 use mull_generators::{GeneratorSpec, FAMILIES};
 use mull_models::bench::BenchOptions;
-use mull_verifiers::Verifiers;
+use mull_verifiers::{Verifier, Verifiers};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Bench {
@@ -110,52 +110,19 @@ fn reference_attempts(problems: &[Problem]) -> Vec<Attempt> {
         .collect()
 }
 
-fn bench_verify(code: usize, jobs: usize) -> Result<()> {
-    let verifiers = Verifiers::default();
-    for family in ["arithmetic", "equations", "countdown", "cipher"] {
-        let probs = problems(family, None, 5000)?;
-        let attempts = reference_attempts(&probs);
-        let verifier = verifiers
-            .for_family(family)
-            .context("no verifier for a built-in family")?;
-        let start = Instant::now();
-        let correct = probs
-            .iter()
-            .zip(&attempts)
-            .filter(|(p, a)| verifier.verify(p, a).correct)
-            .count();
-        let rate = per_second(probs.len(), start.elapsed());
-        println!(
-            "{family:<12} {rate:>10.0} checks/s  (answer + every step; {correct}/{} correct)",
-            probs.len()
-        );
-    }
-    let probs = problems("code", None, code as u64)?;
-    let attempts = reference_attempts(&probs);
-    let verifier = verifiers
-        .for_family("code")
-        .context("no verifier for code")?;
+/// Grades `problems`' reference attempts on `jobs` threads: (verdicts per second, correct).
+fn timed_verify(verifier: &dyn Verifier, problems: &[Problem], jobs: usize) -> (f64, usize) {
+    let attempts = reference_attempts(problems);
     let start = Instant::now();
-    let correct = probs
-        .iter()
-        .zip(&attempts)
-        .filter(|(p, a)| verifier.verify(p, a).correct)
-        .count();
-    let rate = per_second(probs.len(), start.elapsed());
-    println!(
-        "code (1 sandbox) {rate:>8.1} verdicts/s  ({correct}/{} passed)",
-        probs.len()
-    );
-    let start = Instant::now();
-    let chunk = probs.len().div_ceil(jobs.max(1)).max(1);
-    let passed: usize = std::thread::scope(|s| {
-        let handles: Vec<_> = probs
+    let chunk = problems.len().div_ceil(jobs.max(1)).max(1);
+    let correct: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = problems
             .chunks(chunk)
             .zip(attempts.chunks(chunk))
-            .map(|(ps, as_)| {
+            .map(|(ps, atts)| {
                 s.spawn(move || {
                     ps.iter()
-                        .zip(as_)
+                        .zip(atts)
                         .filter(|(p, a)| verifier.verify(p, a).correct)
                         .count()
                 })
@@ -163,10 +130,36 @@ fn bench_verify(code: usize, jobs: usize) -> Result<()> {
             .collect();
         handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
     });
-    let rate = per_second(probs.len(), start.elapsed());
-    println!(
-        "code ({jobs} sandboxes) {rate:>6.1} verdicts/s  ({passed}/{} passed)",
-        probs.len()
-    );
+    (per_second(problems.len(), start.elapsed()), correct)
+}
+
+fn bench_verify(code: usize, jobs: usize) -> Result<()> {
+    let verifiers = Verifiers::default();
+    for family in ["arithmetic", "equations", "countdown", "cipher"] {
+        let probs = problems(family, None, 5000)?;
+        let verifier = verifiers
+            .for_family(family)
+            .context("no verifier for a built-in family")?;
+        let (rate, correct) = timed_verify(verifier, &probs, 1);
+        println!(
+            "{family:<12} {rate:>10.0} checks/s  (answer + every step; {correct}/{} correct)",
+            probs.len()
+        );
+    }
+    let probs = problems("code", None, code as u64)?;
+    let verifier = verifiers
+        .for_family("code")
+        .context("no verifier for code")?;
+    for threads in [1, jobs] {
+        let (rate, passed) = timed_verify(verifier, &probs, threads);
+        let label = format!(
+            "code ({threads} sandbox{})",
+            if threads == 1 { "" } else { "es" }
+        );
+        println!(
+            "{label:<18} {rate:>6.1} verdicts/s  ({passed}/{} passed)",
+            probs.len()
+        );
+    }
     Ok(())
 }
