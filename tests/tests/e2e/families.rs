@@ -57,6 +57,18 @@ fn same_seed_same_bytes_and_prefixes_are_stable() {
             a.starts_with(&c),
             "{family}: a larger run changed earlier problems"
         );
+        // Disjoint blocks (one per machine, say) concatenate to the same bytes as one run.
+        let head = mull_ok(&[
+            "generate", "--family", family, "--count", "12", "--seed", "5",
+        ]);
+        let tail = mull_ok(&[
+            "generate", "--family", family, "--count", "18", "--seed", "5", "--start", "12",
+        ]);
+        assert_eq!(
+            format!("{head}{tail}"),
+            a,
+            "{family}: blocks differ from one run"
+        );
         let d = mull_ok(&[
             "generate", "--family", family, "--count", "30", "--seed", "6",
         ]);
