@@ -108,9 +108,6 @@ impl Generator for Arithmetic {
     fn levels(&self) -> u8 {
         LEVELS
     }
-    fn variants(&self) -> &'static [&'static str] {
-        &[]
-    }
     fn build(&self, req: &Request) -> Result<Problem, GenError> {
         req.check_level("arithmetic", LEVELS)?;
         let mut rng = req.rng(VERSION);

@@ -85,9 +85,6 @@ impl Generator for Countdown {
     fn levels(&self) -> u8 {
         LEVELS
     }
-    fn variants(&self) -> &'static [&'static str] {
-        &[]
-    }
     fn build(&self, req: &Request) -> Result<Problem, GenError> {
         req.check_level("countdown", LEVELS)?;
         let mut rng = req.rng(VERSION);

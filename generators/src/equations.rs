@@ -38,9 +38,6 @@ impl Generator for Equations {
     fn levels(&self) -> u8 {
         LEVELS
     }
-    fn variants(&self) -> &'static [&'static str] {
-        &[]
-    }
     fn build(&self, req: &Request) -> Result<Problem, GenError> {
         req.check_level("equations", LEVELS)?;
         let mut rng = req.rng(VERSION);

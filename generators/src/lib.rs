@@ -55,7 +55,9 @@ pub trait Generator: Send + Sync {
     /// Number of difficulty levels (1 ..= levels), at least 5.
     fn levels(&self) -> u8;
     /// Named variants (cipher kinds); empty for families without variants.
-    fn variants(&self) -> &'static [&'static str];
+    fn variants(&self) -> &'static [&'static str] {
+        &[]
+    }
 
     /// Builds the problem for a resolved request. Callers use [`Generator::generate`] or
     /// [`generate`], which validate the request and name the generator for the id.

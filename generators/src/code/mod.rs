@@ -58,9 +58,6 @@ impl Generator for Code {
     fn levels(&self) -> u8 {
         LEVELS
     }
-    fn variants(&self) -> &'static [&'static str] {
-        &[]
-    }
     fn build(&self, req: &Request) -> Result<Problem, GenError> {
         req.check_level("code", LEVELS)?;
         let mut rng = req.rng(VERSION);
