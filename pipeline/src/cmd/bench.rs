@@ -6,10 +6,12 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use mull_data::{Attempt, Problem};
+use mull_data::Problem;
 use mull_generators::{GeneratorSpec, FAMILIES};
 use mull_models::bench::BenchOptions;
-use mull_verifiers::{Verifier, Verifiers};
+use mull_verifiers::Verifiers;
+
+use crate::cmd::verify::{grade_all, reference_pairs};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Bench {
@@ -103,55 +105,28 @@ fn bench_generate() -> Result<()> {
     Ok(())
 }
 
-fn reference_attempts(problems: &[Problem]) -> Vec<Attempt> {
-    problems
-        .iter()
-        .map(|p| Attempt::from_completion(&p.id, 0, p.reference_completion()))
-        .collect()
-}
-
-/// Grades `problems`' reference attempts on `jobs` threads: (verdicts per second, correct).
-fn timed_verify(verifier: &dyn Verifier, problems: &[Problem], jobs: usize) -> (f64, usize) {
-    let attempts = reference_attempts(problems);
+/// Grades `problems`' reference solutions on `jobs` threads: (verdicts per second, correct).
+fn timed_verify(verifiers: &Verifiers, problems: &[Problem], jobs: usize) -> Result<(f64, usize)> {
+    let pairs = reference_pairs(problems);
     let start = Instant::now();
-    let chunk = problems.len().div_ceil(jobs.max(1)).max(1);
-    let correct: usize = std::thread::scope(|s| {
-        let handles: Vec<_> = problems
-            .chunks(chunk)
-            .zip(attempts.chunks(chunk))
-            .map(|(ps, atts)| {
-                s.spawn(move || {
-                    ps.iter()
-                        .zip(atts)
-                        .filter(|(p, a)| verifier.verify(p, a).correct)
-                        .count()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
-    });
-    (per_second(problems.len(), start.elapsed()), correct)
+    let verdicts = grade_all(verifiers, &pairs, jobs)?;
+    let correct = verdicts.iter().filter(|v| v.correct).count();
+    Ok((per_second(problems.len(), start.elapsed()), correct))
 }
 
 fn bench_verify(code: usize, jobs: usize) -> Result<()> {
     let verifiers = Verifiers::default();
     for family in ["arithmetic", "equations", "countdown", "cipher"] {
         let probs = problems(family, None, 5000)?;
-        let verifier = verifiers
-            .for_family(family)
-            .context("no verifier for a built-in family")?;
-        let (rate, correct) = timed_verify(verifier, &probs, 1);
+        let (rate, correct) = timed_verify(&verifiers, &probs, 1)?;
         println!(
             "{family:<12} {rate:>10.0} checks/s  (answer + every step; {correct}/{} correct)",
             probs.len()
         );
     }
     let probs = problems("code", None, code as u64)?;
-    let verifier = verifiers
-        .for_family("code")
-        .context("no verifier for code")?;
     for threads in [1, jobs] {
-        let (rate, passed) = timed_verify(verifier, &probs, threads);
+        let (rate, passed) = timed_verify(&verifiers, &probs, threads)?;
         let label = format!(
             "code ({threads} sandbox{})",
             if threads == 1 { "" } else { "es" }

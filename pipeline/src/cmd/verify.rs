@@ -91,15 +91,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 fn run_reference(args: &Args, verifiers: &Verifiers) -> Result<ExitCode> {
     let problems: Vec<Problem> = read_records(&args.input)?;
-    let pairs: Vec<(&Problem, Attempt)> = problems
-        .iter()
-        .map(|p| {
-            (
-                p,
-                Attempt::from_completion(&p.id, 0, p.reference_completion()),
-            )
-        })
-        .collect();
+    let pairs = reference_pairs(&problems);
     let verdicts = grade_all(verifiers, &pairs, args.jobs())?;
     let mut out = Output::create(args.out.as_deref())?;
     let mut failures = Vec::new();
@@ -143,40 +135,52 @@ fn run_reference(args: &Args, verifiers: &Verifiers) -> Result<ExitCode> {
     })
 }
 
+/// Each problem paired with its own reference solution, as attempt 0.
+pub(crate) fn reference_pairs(problems: &[Problem]) -> Vec<(&Problem, Attempt)> {
+    problems
+        .iter()
+        .map(|p| {
+            (
+                p,
+                Attempt::from_completion(&p.id, 0, p.reference_completion()),
+            )
+        })
+        .collect()
+}
+
 /// Grades every (problem, attempt) pair on `jobs` threads; verdicts come back in input order,
-/// whatever the number of threads.
-fn grade_all(
+/// whatever the number of threads. A family without a verifier is an error naming the
+/// problem, raised before anything is graded.
+pub(crate) fn grade_all(
     verifiers: &Verifiers,
     pairs: &[(&Problem, Attempt)],
     jobs: usize,
 ) -> Result<Vec<Verdict>> {
-    for (problem, _) in pairs {
-        if verifiers.for_family(&problem.family).is_none() {
-            bail!(
-                "problem {}: no verifier for family {:?}",
-                problem.id,
-                problem.family
-            );
-        }
-    }
-    let chunk = pairs.len().div_ceil(jobs.max(1)).max(1);
+    let work = pairs
+        .iter()
+        .map(|(problem, attempt)| {
+            let verifier = verifiers.for_family(&problem.family).with_context(|| {
+                format!(
+                    "problem {}: no verifier for family {:?}",
+                    problem.id, problem.family
+                )
+            })?;
+            Ok((verifier, *problem, attempt))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let chunk = work.len().div_ceil(jobs.max(1)).max(1);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = pairs
+        let handles: Vec<_> = work
             .chunks(chunk)
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(
-                            |(problem, attempt)| match verifiers.for_family(&problem.family) {
-                                Some(v) => v.verify(problem, attempt),
-                                None => Verdict::error("no verifier", "none", 0),
-                            },
-                        )
+                        .map(|(verifier, problem, attempt)| verifier.verify(problem, attempt))
                         .collect::<Vec<_>>()
                 })
             })
             .collect();
-        let mut all = Vec::with_capacity(pairs.len());
+        let mut all = Vec::with_capacity(work.len());
         for h in handles {
             all.extend(h.join().ok().context("a verifier thread panicked")?);
         }
