@@ -179,7 +179,7 @@ pub fn pair_average_decrypt(text: &str) -> Result<String, GenError> {
         }
         for pair in b.chunks(2) {
             let sum = pos(pair[0]) + pos(pair[1]);
-            if sum % 2 != 0 {
+            if !sum.is_multiple_of(2) {
                 return Err(bad(
                     "a letter pair has an odd position sum, so it has no average letter",
                 ));

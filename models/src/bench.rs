@@ -4,8 +4,9 @@
 //!
 //! Measured: prefill tok/s (one prompt), decode tok/s at batch 1 (greedy), and aggregate tok/s
 //! when N attempts share one prompt (one prefill, forked cache, sampled at temperature 0.8 with
-//! per-attempt seeds; wall time includes the shared prefill and the token draws), for f32 and
-//! Q8_0 weights; peak RSS from `/proc/self/status`.
+//! per-attempt seeds; wall time includes the shared prefill and the token draws), for three forms
+//! of the weights: the file's own integers on mull's f32-activation kernel ("native"), Q8_0 on
+//! candle's integer kernel, and f32; peak RSS from `/proc/self/status`.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -30,8 +31,8 @@ pub struct BenchOptions {
     pub decode_tokens: usize,
     /// Attempt counts for the aggregate figures.
     pub attempts: Vec<usize>,
-    /// Also measure the file's own quantization (e.g. Q4_1) at batch 1.
-    pub native: bool,
+    /// Also measure the weights re-quantized to Q8_0 on candle's integer kernel.
+    pub candle_q8: bool,
     /// Rounds of the batch-1 measurements (each engine keeps its best round).
     pub rounds: usize,
 }
@@ -42,7 +43,7 @@ impl Default for BenchOptions {
             prompt_tokens: 64,
             decode_tokens: 32,
             attempts: vec![1, 4, 16, 64],
-            native: true,
+            candle_q8: true,
             rounds: 3,
         }
     }
@@ -101,11 +102,12 @@ impl fmt::Display for BenchReport {
             )?;
         }
         let stock = self.tok_per_s(STOCK, "decode batch 1");
-        let q8 = self.tok_per_s(MULL_Q8, "decode batch 1");
-        if let (Some(s), Some(q)) = (stock, q8) {
-            writeln!(f, "mull Q8_0 batch-1 decode vs stock: {:.2}x", q / s)?;
+        for engine in MULL_ENGINES {
+            if let (Some(s), Some(q)) = (stock, self.tok_per_s(engine, "decode batch 1")) {
+                writeln!(f, "{engine} batch-1 decode vs stock: {:.2}x", q / s)?;
+            }
         }
-        for engine in [MULL_Q8, MULL_F32] {
+        for engine in MULL_ENGINES {
             if let (Some(one), Some(agg)) = (
                 self.tok_per_s(engine, "decode batch 1"),
                 self.tok_per_s(engine, "aggregate N=16"),
@@ -117,6 +119,19 @@ impl fmt::Display for BenchReport {
                 )?;
             }
         }
+        let best = |measure: &str| {
+            MULL_ENGINES
+                .iter()
+                .filter_map(|e| self.tok_per_s(e, measure))
+                .fold(None, |a: Option<f64>, v| Some(a.map_or(v, |a| a.max(v))))
+        };
+        if let (Some(one), Some(agg)) = (best("decode batch 1"), best("aggregate N=16")) {
+            writeln!(
+                f,
+                "mull best aggregate N=16 vs best batch 1: {:.2}x",
+                agg / one
+            )?;
+        }
         match self.peak_rss_kib {
             Some(kib) => writeln!(f, "peak RSS: {:.0} MiB", kib as f64 / 1024.0),
             None => writeln!(f, "peak RSS: unknown"),
@@ -125,8 +140,10 @@ impl fmt::Display for BenchReport {
 }
 
 const STOCK: &str = "stock candle quantized_llama";
-const MULL_Q8: &str = "mull Q8_0";
+const MULL_NATIVE: &str = "mull native (f32 activations)";
+const MULL_Q8: &str = "mull Q8_0 (candle kernel)";
 const MULL_F32: &str = "mull f32";
+const MULL_ENGINES: [&str; 3] = [MULL_NATIVE, MULL_Q8, MULL_F32];
 
 /// VmHWM of this process in KiB (Linux).
 pub fn peak_rss_kib() -> Option<u64> {
@@ -241,13 +258,14 @@ pub fn bench_sample(path: &Path, opts: &BenchOptions) -> Result<BenchReport> {
 
     let (content, mut reader) = read_content(path)?;
     let mut stock = ModelWeights::from_gguf(content, &mut reader, &Device::Cpu)?;
-    let native = if opts.native {
-        Some(load_gguf(path, GgufWeights::Native, &Device::Cpu)?.0)
-    } else {
-        None
-    };
-    let (q8, _) = load_gguf(path, GgufWeights::Q8_0, &Device::Cpu)?;
-    let (f32, _) = load_gguf(path, GgufWeights::F32, &Device::Cpu)?;
+    let mut engines = vec![(
+        load_gguf(path, GgufWeights::Native, &Device::Cpu)?.0,
+        MULL_NATIVE,
+    )];
+    if opts.candle_q8 {
+        engines.push((load_gguf(path, GgufWeights::Q8_0, &Device::Cpu)?.0, MULL_Q8));
+    }
+    engines.push((load_gguf(path, GgufWeights::F32, &Device::Cpu)?.0, MULL_F32));
     // Batch-1 figures: the engines take turns for `rounds` rounds and each keeps its best, so a
     // burst of load on a shared machine hits all of them alike instead of one.
     let mut best: Vec<BenchRow> = Vec::new();
@@ -261,12 +279,7 @@ pub fn bench_sample(path: &Path, opts: &BenchOptions) -> Result<BenchReport> {
     };
     for _ in 0..opts.rounds.max(1) {
         keep(stock_decode(&mut stock, &prompt, n)?);
-        if let Some(m) = &native {
-            mull_batch1(m, "mull native quantization", &prompt, n)?
-                .into_iter()
-                .for_each(&mut keep);
-        }
-        for (m, engine) in [(&q8, MULL_Q8), (&f32, MULL_F32)] {
+        for (m, engine) in &engines {
             mull_batch1(m, engine, &prompt, n)?
                 .into_iter()
                 .for_each(&mut keep);
@@ -274,7 +287,7 @@ pub fn bench_sample(path: &Path, opts: &BenchOptions) -> Result<BenchReport> {
     }
     rows.extend(best);
     for &a in &opts.attempts {
-        for (m, engine) in [(&q8, MULL_Q8), (&f32, MULL_F32)] {
+        for (m, engine) in &engines {
             rows.push(mull_aggregate(m, &tokenizer, engine, &prompt, n, a)?);
         }
     }

@@ -14,6 +14,7 @@
 //! This crate knows no records: it speaks tokens and tensors; the pipeline converts.
 
 pub mod bench;
+pub mod block_int8;
 pub mod chat_template;
 pub mod error;
 pub mod llama;

@@ -19,15 +19,18 @@ use crate::tokenizer::Tokenizer;
 /// Which weights to hold for sampling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum WeightsKind {
-    /// The fastest for each batch size: for GGUF, Q8_0 for small batches and f32 for batches of
-    /// at least [`LoadedModel::F32_MIN_ROWS`] rows (both are held); f32 for safetensors.
+    /// The fastest: for GGUF on CPU, the native weights (fastest at every batch size measured
+    /// by `mull bench sample`); f32 otherwise.
     #[default]
     Auto,
     /// Everything dequantized to f32.
     F32,
-    /// GGUF projections re-quantized to Q8_0.
+    /// GGUF projections re-quantized to Q8_0 on candle's integer kernel (activations quantized
+    /// to 8 bits).
     Q8_0,
-    /// GGUF projections in the file's own quantization.
+    /// GGUF projections as the file's exact integers; on CPU, mull's f32-activation kernel
+    /// ([`crate::block_int8`]) runs Q4_0, Q4_1 and Q8_0, so the logits are the dequantized
+    /// model's up to summation order.
     Native,
 }
 
@@ -46,14 +49,10 @@ impl Default for LoadOptions {
     }
 }
 
-/// The weights held for sampling: one form, or both when the batch size decides.
+/// The weights held for sampling.
 pub enum Weights {
     F32(Llama),
     Quantized(Llama),
-    Both {
-        f32: Box<Llama>,
-        quantized: Box<Llama>,
-    },
 }
 
 /// A loaded model with everything needed to prompt it.
@@ -68,19 +67,21 @@ pub struct LoadedModel {
 }
 
 impl LoadedModel {
-    /// From this many rows per decode step on, f32 batching beats Q8_0 on this machine's CPU
-    /// (see `mull bench sample`).
-    pub const F32_MIN_ROWS: usize = 16;
-
     pub fn config(&self) -> &Config {
-        self.model_for_rows(1).config()
+        self.model().config()
+    }
+
+    /// The weights sampling runs on.
+    pub fn model(&self) -> &Llama {
+        match &self.weights {
+            Weights::F32(m) | Weights::Quantized(m) => m,
+        }
     }
 
     /// The dense f32 weights, when held.
     pub fn f32(&self) -> Option<&Llama> {
         match &self.weights {
             Weights::F32(m) => Some(m),
-            Weights::Both { f32, .. } => Some(f32),
             Weights::Quantized(_) => None,
         }
     }
@@ -89,27 +90,11 @@ impl LoadedModel {
     pub fn quantized(&self) -> Option<&Llama> {
         match &self.weights {
             Weights::Quantized(m) => Some(m),
-            Weights::Both { quantized, .. } => Some(quantized),
             Weights::F32(_) => None,
         }
     }
 
-    /// The weights to use for a batch of `rows` decode rows.
-    pub fn model_for_rows(&self, rows: usize) -> &Llama {
-        match &self.weights {
-            Weights::F32(m) | Weights::Quantized(m) => m,
-            Weights::Both { f32, quantized } => {
-                if rows >= Self::F32_MIN_ROWS {
-                    f32
-                } else {
-                    quantized
-                }
-            }
-        }
-    }
-
-    /// Samples `jobs` in fixed blocks of `prompts_per_block` prompts, each block on the weights
-    /// that suit its size (a function of the block alone, so still deterministic).
+    /// Samples `jobs` in fixed blocks of `prompts_per_block` prompts.
     pub fn sample(
         &self,
         jobs: &[PromptJob],
@@ -117,22 +102,16 @@ impl LoadedModel {
         prompts_per_block: usize,
     ) -> Result<Vec<Vec<Attempt>>> {
         let mut out = Vec::with_capacity(jobs.len());
+        let sampler = Sampler::new(self.model(), &self.tokenizer, self.eos_ids.clone());
         for block in jobs.chunks(prompts_per_block.max(1)) {
-            let rows: usize = block.iter().map(|j| j.seeds.len()).sum();
-            let sampler = Sampler::new(
-                self.model_for_rows(rows),
-                &self.tokenizer,
-                self.eos_ids.clone(),
-            );
             out.extend(sampler.sample_block(block, params)?);
         }
         Ok(out)
     }
 
-    /// Log-likelihood of `completion` after `prompt` (on the f32 weights when held).
+    /// Log-likelihood of `completion` after `prompt`.
     pub fn score(&self, prompt: &[u32], completion: &[u32]) -> Result<Score> {
-        let model = self.f32().unwrap_or_else(|| self.model_for_rows(1));
-        crate::sampler::score(model, prompt, completion)
+        crate::sampler::score(self.model(), prompt, completion)
     }
 
     /// The chat prompt for one user message, as token ids.
@@ -235,16 +214,13 @@ pub fn load(path: &Path, opts: LoadOptions) -> Result<LoadedModel> {
             let (m, c) = load_gguf(path, GgufWeights::Native, dev)?;
             (Weights::Quantized(m), c)
         }
+        WeightsKind::Auto if dev.is_cpu() => {
+            let (m, c) = load_gguf(path, GgufWeights::Native, dev)?;
+            (Weights::Quantized(m), c)
+        }
         WeightsKind::Auto => {
-            let (quantized, c) = load_gguf(path, GgufWeights::Q8_0, dev)?;
-            let (f32, _) = load_gguf(path, GgufWeights::F32, dev)?;
-            (
-                Weights::Both {
-                    f32: Box::new(f32),
-                    quantized: Box::new(quantized),
-                },
-                c,
-            )
+            let (m, c) = load_gguf(path, GgufWeights::F32, dev)?;
+            (Weights::F32(m), c)
         }
     };
     let tokenizer = Tokenizer::from_gguf(&content, path)?;

@@ -116,7 +116,7 @@ impl Config {
                 "num_attention_heads {nh} is not a multiple of num_key_value_heads {nkv}"
             ));
         }
-        if self.head_dim() % 2 != 0 {
+        if !self.head_dim().is_multiple_of(2) {
             return Err(format!(
                 "head dimension {} must be even for rope",
                 self.head_dim()

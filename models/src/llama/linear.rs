@@ -1,20 +1,44 @@
-//! A projection whose weight is either a dense f32 tensor (trainable, or dequantized GGUF) or a
-//! quantized GGUF tensor used through candle's `QMatMul`.
+//! A projection whose weight is a dense f32 tensor (trainable, or dequantized GGUF), a quantized
+//! GGUF tensor used through candle's `QMatMul`, or the exact integers of one run by mull's
+//! f32-activation kernel ([`crate::block_int8`]).
 
 use candle_core::quantized::{QMatMul, QStorage, QTensor};
 use candle_core::{Module, Result, Tensor};
 use std::sync::Arc;
+
+use crate::block_int8::{BlockInt8MatMul, BlockInt8Matrix};
+
+/// Which kernel runs quantized projections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuantKernel {
+    /// candle's integer kernels: activations are quantized to 8 bits; any GGML type and device.
+    Candle,
+    /// mull's kernel on the file's exact integers with f32 activations (CPU; Q4_0, Q4_1 and
+    /// Q8_0); other types and devices fall back to candle's.
+    BlockInt8,
+}
 
 /// `y = x Wᵀ` with `W` of shape `(out, in)` as in HF checkpoints.
 #[derive(Debug, Clone)]
 pub enum Linear {
     Dense(Tensor),
     Quantized { mm: QMatMul, out_dim: usize },
+    BlockInt8(Arc<BlockInt8Matrix>),
 }
 
 impl Linear {
     pub fn dense(weight: Tensor) -> Self {
         Linear::Dense(weight)
+    }
+
+    /// A quantized projection on `kernel`, falling back to candle's where mull's does not apply.
+    pub fn quantized_with(q: Arc<QTensor>, kernel: QuantKernel) -> Result<Self> {
+        if kernel == QuantKernel::BlockInt8 && q.device().is_cpu() {
+            if let Some(m) = BlockInt8Matrix::from_qtensor(&q)? {
+                return Ok(Linear::BlockInt8(Arc::new(m)));
+            }
+        }
+        Self::quantized(q)
     }
 
     pub fn quantized(q: Arc<QTensor>) -> Result<Self> {
@@ -26,14 +50,14 @@ impl Linear {
     }
 
     pub fn is_quantized(&self) -> bool {
-        matches!(self, Linear::Quantized { .. })
+        !matches!(self, Linear::Dense(_))
     }
 
     /// The dense weight, when there is one (tied embeddings share it).
     pub fn weight(&self) -> Option<&Tensor> {
         match self {
             Linear::Dense(w) => Some(w),
-            Linear::Quantized { .. } => None,
+            Linear::Quantized { .. } | Linear::BlockInt8(_) => None,
         }
     }
 
@@ -41,6 +65,18 @@ impl Linear {
     /// inference pays one activation quantization and one parallel dispatch instead of several.
     /// `None` unless every part is a quantized tensor of one dtype and one input width.
     pub fn fuse_quantized(parts: &[&Linear]) -> Result<Option<Linear>> {
+        if let Some(Linear::BlockInt8(_)) = parts.first() {
+            let mats: Option<Vec<&BlockInt8Matrix>> = parts
+                .iter()
+                .map(|p| match p {
+                    Linear::BlockInt8(m) => Some(m.as_ref()),
+                    _ => None,
+                })
+                .collect();
+            return Ok(mats
+                .and_then(|m| BlockInt8Matrix::stack(&m))
+                .map(|m| Linear::BlockInt8(Arc::new(m))));
+        }
         let mut tensors = Vec::with_capacity(parts.len());
         for part in parts {
             match part {
@@ -100,6 +136,13 @@ impl Linear {
                 // contiguous", the stock batched-prefill bug), so make the rows contiguous first.
                 let x2 = x.reshape((rows, in_dim))?.contiguous()?;
                 mm.forward(&x2)?.reshape(out_dims)
+            }
+            Linear::BlockInt8(w) => {
+                if let Some(last) = out_dims.last_mut() {
+                    *last = w.rows();
+                }
+                let x2 = x.reshape((rows, in_dim))?.contiguous()?;
+                x2.apply_op1_no_bwd(&BlockInt8MatMul(w))?.reshape(out_dims)
             }
         }
     }

@@ -17,7 +17,7 @@ use candle_nn::{Init, VarBuilder};
 
 use super::cache::KvCache;
 use super::config::Config;
-use super::linear::Linear;
+use super::linear::{Linear, QuantKernel};
 use crate::error::{ModelError, Result};
 
 /// Quantized weights by their HF name (`model.layers.0.self_attn.q_proj.weight`); a linear found
@@ -46,6 +46,7 @@ const INIT_STD: f64 = 0.02;
 struct Src<'a> {
     vb: VarBuilder<'a>,
     quant: Option<&'a QuantWeights>,
+    kernel: QuantKernel,
 }
 
 impl Src<'_> {
@@ -53,6 +54,7 @@ impl Src<'_> {
         Src {
             vb: self.vb.pp(name),
             quant: self.quant,
+            kernel: self.kernel,
         }
     }
 
@@ -69,7 +71,7 @@ impl Src<'_> {
                     q.shape()
                 )));
             }
-            return Ok(Linear::quantized(q.clone())?);
+            return Ok(Linear::quantized_with(q.clone(), self.kernel)?);
         }
         let init = Init::Randn {
             mean: 0.0,
@@ -321,18 +323,19 @@ impl Llama {
     /// `model.layers.{i}.self_attn.q_proj`, ..., `model.norm`, `lm_head`). With a `VarMap`-backed
     /// builder the weights are fresh trainable variables (normal(0, 0.02), norms at 1).
     pub fn new(cfg: &Config, vb: VarBuilder) -> Result<Self> {
-        Self::new_with_quant(cfg, vb, None)
+        Self::new_with_quant(cfg, vb, None, QuantKernel::Candle)
     }
 
-    /// As [`Llama::new`], but projections named in `quant` are used quantized.
+    /// As [`Llama::new`], but projections named in `quant` are used quantized, on `kernel`.
     pub fn new_with_quant(
         cfg: &Config,
         vb: VarBuilder,
         quant: Option<&QuantWeights>,
+        kernel: QuantKernel,
     ) -> Result<Self> {
         cfg.validate().map_err(ModelError::Invalid)?;
         let device = vb.device().clone();
-        let src = Src { vb, quant };
+        let src = Src { vb, quant, kernel };
         let model = src.pp("model");
         let embed_tokens = model.vb.pp("embed_tokens").get_with_hints(
             (cfg.vocab_size, cfg.hidden_size),
@@ -538,6 +541,9 @@ impl Llama {
                     candle_core::quantized::QMatMul::Tensor(w) => w.clone(),
                     candle_core::quantized::QMatMul::TensorF16(w) => w.to_dtype(DType::F32)?,
                 },
+                Linear::BlockInt8(m) => {
+                    Tensor::from_vec(m.dequantize(), (m.rows(), m.cols()), &self.device)?
+                }
             })
         };
         for (i, l) in self.layers.iter().enumerate() {

@@ -48,7 +48,8 @@ pub struct Args {
     /// System message (the template's default when absent).
     #[arg(long)]
     system: Option<String>,
-    /// Weights to sample with: auto picks Q8_0 or f32 by batch size (GGUF only).
+    /// Weights to sample with: auto is native for GGUF files on CPU (the file's exact integers
+    /// on f32 activations), f32 otherwise; q8_0 runs candle's 8-bit kernel.
     #[arg(long, value_enum, default_value_t = WeightsArg::Auto)]
     weights: WeightsArg,
     /// Prompts decoded together in one block (all N attempts of each prompt share the block).

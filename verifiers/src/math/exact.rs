@@ -102,7 +102,7 @@ pub(crate) fn root(x: &BigRational, q: u32) -> Result<BigRational, MathError> {
             exponent: format!("root index {q}"),
         });
     }
-    if x.is_negative() && q % 2 == 0 {
+    if x.is_negative() && q.is_multiple_of(2) {
         return Err(MathError::NotRational(format!("even root of {x}")));
     }
     let n = int_root(x.numer(), q);
