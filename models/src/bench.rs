@@ -33,7 +33,7 @@ pub struct BenchOptions {
     pub attempts: Vec<usize>,
     /// Also measure the weights re-quantized to Q8_0 on candle's integer kernel.
     pub candle_q8: bool,
-    /// Rounds of the batch-1 measurements (each engine keeps its best round).
+    /// Rounds of the measurements (each figure keeps its best round).
     pub rounds: usize,
 }
 
@@ -266,8 +266,8 @@ pub fn bench_sample(path: &Path, opts: &BenchOptions) -> Result<BenchReport> {
         engines.push((load_gguf(path, GgufWeights::Q8_0, &Device::Cpu)?.0, MULL_Q8));
     }
     engines.push((load_gguf(path, GgufWeights::F32, &Device::Cpu)?.0, MULL_F32));
-    // Batch-1 figures: the engines take turns for `rounds` rounds and each keeps its best, so a
-    // burst of load on a shared machine hits all of them alike instead of one.
+    // The engines take turns for `rounds` rounds and each figure keeps its best round, so a burst
+    // of load on a shared machine hits all of them alike instead of one.
     let mut best: Vec<BenchRow> = Vec::new();
     let mut keep = |row: BenchRow| match best
         .iter_mut()
@@ -284,16 +284,16 @@ pub fn bench_sample(path: &Path, opts: &BenchOptions) -> Result<BenchReport> {
                 .into_iter()
                 .for_each(&mut keep);
         }
-    }
-    rows.extend(best);
-    for &a in &opts.attempts {
-        for (m, engine) in &engines {
-            rows.push(mull_aggregate(m, &tokenizer, engine, &prompt, n, a)?);
+        for &a in &opts.attempts {
+            for (m, engine) in &engines {
+                keep(mull_aggregate(m, &tokenizer, engine, &prompt, n, a)?);
+            }
         }
     }
+    rows.extend(best);
     Ok(BenchReport {
         path: path.to_path_buf(),
-        threads: rayon::current_num_threads(),
+        threads: candle_core::utils::barrier_pool().n_workers() + 1,
         rows,
         peak_rss_kib: peak_rss_kib(),
     })

@@ -19,6 +19,7 @@ pub mod chat_template;
 pub mod error;
 pub mod llama;
 pub mod load;
+mod parallel;
 pub mod sampler;
 pub mod sampling;
 pub mod testing;

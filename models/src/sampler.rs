@@ -12,12 +12,11 @@
 //! not in `text`), `stop` (a stop string appeared: `text` is cut where it starts, `tokens` hold
 //! everything drawn up to then), `length` (`max_new_tokens` drawn).
 
-use rayon::prelude::*;
-
 use candle_core::Tensor;
 
 use crate::error::{ModelError, Result};
 use crate::llama::{Llama, Logits};
+use crate::parallel::for_each_mut;
 use crate::sampling::{draw_token, AttemptRng, SamplingParams, StopMatcher};
 use crate::tokenizer::Tokenizer;
 
@@ -176,18 +175,24 @@ impl<'a> Sampler<'a> {
         loop {
             // Each row draws from its own stream, so the draws can run in parallel: take the
             // active rows' streams out, draw, and put them back.
-            let mut rngs: Vec<AttemptRng> = active
+            let mut draws: Vec<(AttemptRng, Result<(u32, f32)>)> = active
                 .iter()
-                .map(|&r| std::mem::replace(&mut rows[r].rng, AttemptRng::new(0)))
+                .map(|&r| {
+                    let rng = std::mem::replace(&mut rows[r].rng, AttemptRng::new(0));
+                    (rng, Ok((0, 0.0)))
+                })
                 .collect();
-            let draws: Vec<Result<(u32, f32)>> = rngs
-                .par_iter_mut()
-                .zip(logits.par_iter())
-                .map(|(rng, l)| draw_token(l, params, rng))
+            for_each_mut(&mut draws, |i, (rng, out)| {
+                *out = draw_token(&logits[i], params, rng);
+            });
+            let draws: Vec<Result<(u32, f32)>> = active
+                .iter()
+                .zip(draws)
+                .map(|(&r, (rng, out))| {
+                    rows[r].rng = rng;
+                    out
+                })
                 .collect();
-            for (&r, rng) in active.iter().zip(rngs) {
-                rows[r].rng = rng;
-            }
             let mut next_tokens = Vec::with_capacity(active.len());
             let mut keep = Vec::with_capacity(active.len());
             for (pos, (&r, draw)) in active.iter().zip(draws).enumerate() {

@@ -18,6 +18,8 @@ use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{CpuStorage, CustomOp1, Layout, Shape};
 use half::f16;
 
+use crate::parallel::{for_ranges, SharedMut};
+
 /// Weights per block (the GGML block size of Q4_0, Q4_1 and Q8_0).
 pub const BLOCK: usize = 32;
 
@@ -259,13 +261,10 @@ impl BlockInt8Matrix {
             _ => Vec::new(),
         };
         let acts = kernel::Activations { x, sums: &x_sums };
-        // Threads take disjoint ranges of weight rows, compute them for every activation row into
-        // a local (m, range) buffer, and copy that into their columns of the output. candle's
-        // barrier pool (spinning workers, the calling thread taking part) rather than rayon: a
-        // decode step makes over a hundred of these calls, and waking rayon's sleeping workers
-        // for each cost a quarter of the batch-1 time.
+        // Tasks take disjoint ranges of weight rows, compute them for every activation row into a
+        // local (m, range) buffer, and copy that into their columns of the output.
         let mut out = vec![0f32; m * self.rows];
-        let shared = SharedSlab(out.as_mut_ptr());
+        let shared = SharedMut::new(&mut out);
         // Work units: whole groups of four rows, then the remaining rows one by one.
         let groups = self.rows / GROUP;
         let units = groups + self.rows % GROUP;
@@ -276,34 +275,19 @@ impl BlockInt8Matrix {
                 groups * GROUP + (u - groups)
             }
         };
-        candle_core::utils::barrier_pool().execute_chunked(units, |range| {
+        for_ranges(units, |range| {
             let rows = unit_row(range.start)..unit_row(range.end);
             let n = rows.len();
             let mut local = vec![0f32; m * n];
             kernel.run(self, rows.clone(), acts, &mut local);
             for (i, ys) in local.chunks_exact(n).enumerate() {
-                // SAFETY: unit ranges handed out by `execute_chunked` are disjoint, so their row
-                // ranges are too, and below `self.rows`: columns `rows` of output row i are
-                // written by this thread only, inside `out`, which outlives the call.
-                let dst = unsafe {
-                    std::slice::from_raw_parts_mut(shared.at(i * self.rows + rows.start), n)
-                };
+                // SAFETY: unit ranges of one call are disjoint, so their row ranges are too:
+                // columns `rows` of output row i are written by this task only.
+                let dst = unsafe { shared.part(i * self.rows + rows.start, n) };
                 dst.copy_from_slice(ys);
             }
         });
         out
-    }
-}
-
-/// The output buffer, shared by the threads of one matmul for writes to disjoint rows.
-struct SharedSlab(*mut f32);
-
-// SAFETY: only used for writes to disjoint ranges while the buffer is alive (see `matmul`).
-unsafe impl Sync for SharedSlab {}
-
-impl SharedSlab {
-    fn at(&self, offset: usize) -> *mut f32 {
-        self.0.wrapping_add(offset)
     }
 }
 

@@ -5,11 +5,14 @@
 //! - [`config`]: `Config` from HF `config.json`;
 //! - [`model`]: the decoder (`forward_train`, `forward_cached`, `prefill`);
 //! - [`cache`]: the preallocated per-layer KV cache with left padding and `fork`;
+//! - `cached_attention`: attention over the cache on CPU as one op, over exactly the visible
+//!   columns of each query;
 //! - [`linear`]: dense or quantized projections;
 //! - [`gguf`]: GGUF loading (dequantized, Q8_0, or native quantization);
 //! - [`io`]: safetensors checkpoints in the HF layout.
 
 pub mod cache;
+mod cached_attention;
 pub mod config;
 pub mod gguf;
 pub mod io;

@@ -16,6 +16,7 @@ use candle_core::{DType, Device, Tensor, D};
 use candle_nn::{Init, VarBuilder};
 
 use super::cache::KvCache;
+use super::cached_attention::CachedAttention;
 use super::config::Config;
 use super::linear::{Linear, QuantKernel};
 use crate::error::{ModelError, Result};
@@ -122,6 +123,17 @@ fn rope(x: &Tensor, cos: &Tensor, sin: &Tensor, ops: Ops) -> Result<Tensor> {
     })
 }
 
+/// One layer's view of the KV cache in a forward pass.
+#[derive(Clone, Copy)]
+struct LayerCache<'a> {
+    /// Key and value buffers `(b, n_kv, max_len, hd)`.
+    kv: &'a (Tensor, Tensor),
+    /// Column where the new keys go.
+    offset: usize,
+    /// Left padding of each row.
+    pads: &'a [usize],
+}
+
 #[derive(Debug, Clone)]
 struct Attention {
     q_proj: Linear,
@@ -159,15 +171,15 @@ impl Attention {
         })
     }
 
-    /// `x`: (b, t, d); `mask`: additive (b or 1, 1, 1, t, kv); `cache`: this layer's buffers and
-    /// the column where the new keys go.
+    /// `x`: (b, t, d); `mask`: additive (b or 1, 1, 1, t, kv); `cache`: this layer's buffers,
+    /// the column where the new keys go, and the rows' padding.
     fn forward(
         &self,
         x: &Tensor,
         cos: &Tensor,
         sin: &Tensor,
         mask: &Tensor,
-        cache: Option<(&(Tensor, Tensor), usize)>,
+        cache: Option<LayerCache>,
         ops: Ops,
     ) -> Result<Tensor> {
         let (b, t, _) = x.dims3()?;
@@ -195,9 +207,22 @@ impl Attention {
         let k = rope(&k, cos, sin, ops)?.contiguous()?;
         let v = v.contiguous()?;
         let (k, v) = match cache {
-            Some(((kbuf, vbuf), offset)) => {
+            Some(LayerCache {
+                kv: (kbuf, vbuf),
+                offset,
+                pads,
+            }) => {
                 kbuf.slice_set(&k, 2, offset)?;
                 vbuf.slice_set(&v, 2, offset)?;
+                if ops == Ops::Fused && x.device().is_cpu() {
+                    let op = CachedAttention {
+                        pads,
+                        offset,
+                        n_rep,
+                    };
+                    let out = q.apply_op3_no_bwd(kbuf, vbuf, &op)?; // (b, t, nh hd)
+                    return Ok(self.o_proj.forward(&out)?);
+                }
                 // (b, nkv, offset + t, hd), a strided view of the preallocated buffer.
                 (
                     kbuf.narrow(2, 0, offset + t)?,
@@ -294,7 +319,7 @@ impl Block {
         cos: &Tensor,
         sin: &Tensor,
         mask: &Tensor,
-        cache: Option<(&(Tensor, Tensor), usize)>,
+        cache: Option<LayerCache>,
         ops: Ops,
     ) -> Result<Tensor> {
         let h = rms_norm(x, &self.input_layernorm, self.eps, ops)?;
@@ -486,11 +511,21 @@ impl Llama {
         let half = self.cfg.head_dim() / 2;
         let cos = self.cos.index_select(&pos, 0)?.reshape((b, t, half))?;
         let sin = self.sin.index_select(&pos, 0)?.reshape((b, t, half))?;
-        let mask = cache.mask(t, &self.device)?;
+        // On CPU attention runs as one op over each query's visible columns and needs no mask.
+        let mask = if self.device.is_cpu() {
+            Tensor::zeros(1, DType::F32, &self.device)?
+        } else {
+            cache.mask(t, &self.device)?
+        };
         let offset = cache.len;
         let mut x = self.embed(tokens)?;
         for (layer, kv) in self.layers.iter().zip(cache.layers.iter()) {
-            x = layer.forward(&x, &cos, &sin, &mask, Some((kv, offset)), Ops::Fused)?;
+            let lc = LayerCache {
+                kv,
+                offset,
+                pads: &cache.pads,
+            };
+            x = layer.forward(&x, &cos, &sin, &mask, Some(lc), Ops::Fused)?;
         }
         cache.len += t;
         let x = match which {

@@ -40,7 +40,7 @@ pub enum Bench {
         /// Attempt counts sharing one prompt for the aggregate figures.
         #[arg(long, value_delimiter = ',', default_values_t = [1, 4, 16, 64])]
         attempts: Vec<usize>,
-        /// Rounds of the batch-1 measurements (each engine keeps its best).
+        /// Rounds of the measurements (each figure keeps its best).
         #[arg(long, default_value_t = 3)]
         rounds: usize,
     },
