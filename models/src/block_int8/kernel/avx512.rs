@@ -117,25 +117,10 @@ unsafe fn tile<const R: usize, const NR: usize, const OFFSETS: bool>(
         // SAFETY: blocks first..first + NR exist (see the function's contract).
         let wv: [[__m512; 2]; NR] =
             std::array::from_fn(|jj| unsafe { convert_block::<OFFSETS>(qp, sp, mp, first + jj) });
-        for (acc_row, x) in acc.iter_mut().zip(xp) {
-            // SAFETY: activation row i0 + ii exists and b·32 + 32 <= cols.
-            let (x0, x1) = unsafe {
-                (
-                    _mm512_loadu_ps(x.add(b * BLOCK)),
-                    _mm512_loadu_ps(x.add(b * BLOCK + 16)),
-                )
-            };
-            for (acc_el, v) in acc_row.iter_mut().zip(&wv) {
-                *acc_el = _mm512_fmadd_ps(v[0], x0, *acc_el);
-                *acc_el = _mm512_fmadd_ps(v[1], x1, *acc_el);
-            }
-        }
+        // SAFETY: activation rows i0..i0 + R exist and b·32 + 32 <= cols.
+        unsafe { fma_block(&mut acc, &wv, &xp, b) };
     }
-    for (ii, acc_row) in acc.iter().enumerate() {
-        for (jj, acc_el) in acc_row.iter().enumerate() {
-            y[(i0 + ii) * n + j0 + jj] = _mm512_reduce_add_ps(*acc_el);
-        }
-    }
+    store(&acc, y, i0, j0, n);
 }
 
 /// The integers, scales and offsets (the scales again when there are none) of `w`.
@@ -229,20 +214,45 @@ unsafe fn panel_tile<const R: usize, const NR: usize>(
                 _mm512_loadu_ps(pp.add(at + 16)),
             ]
         });
-        for (acc_row, x) in acc.iter_mut().zip(xp) {
-            // SAFETY: activation row i0 + ii exists and b·32 + 32 <= cols.
-            let (x0, x1) = unsafe {
-                (
-                    _mm512_loadu_ps(x.add(b * BLOCK)),
-                    _mm512_loadu_ps(x.add(b * BLOCK + 16)),
-                )
-            };
-            for (acc_el, v) in acc_row.iter_mut().zip(&wv) {
+        // SAFETY: activation rows i0..i0 + R exist and b·32 + 32 <= cols.
+        unsafe { fma_block(&mut acc, &wv, &xp, b) };
+    }
+    store(&acc, y, i0, j0, n);
+}
+
+/// Block `b` of the tile: `acc[ii][jj] += wv[jj] · x[ii][b]`, two fused multiply-adds per element
+/// in a fixed order. Inlined into the AVX-512 functions that call it.
+///
+/// # Safety
+/// AVX-512F is available and every `xp[ii]` has at least `b·32 + 32` values.
+#[inline(always)]
+unsafe fn fma_block<const R: usize, const NR: usize>(
+    acc: &mut [[__m512; NR]; R],
+    wv: &[[__m512; 2]; NR],
+    xp: &[*const f32; R],
+    b: usize,
+) {
+    for (acc_row, x) in acc.iter_mut().zip(xp) {
+        unsafe {
+            let x0 = _mm512_loadu_ps(x.add(b * BLOCK));
+            let x1 = _mm512_loadu_ps(x.add(b * BLOCK + 16));
+            for (acc_el, v) in acc_row.iter_mut().zip(wv) {
                 *acc_el = _mm512_fmadd_ps(v[0], x0, *acc_el);
                 *acc_el = _mm512_fmadd_ps(v[1], x1, *acc_el);
             }
         }
     }
+}
+
+/// Sums each accumulator across its lanes into `y[(i0 + ii)·n + j0 + jj]`.
+#[target_feature(enable = "avx512f")]
+fn store<const R: usize, const NR: usize>(
+    acc: &[[__m512; NR]; R],
+    y: &mut [f32],
+    i0: usize,
+    j0: usize,
+    n: usize,
+) {
     for (ii, acc_row) in acc.iter().enumerate() {
         for (jj, acc_el) in acc_row.iter().enumerate() {
             y[(i0 + ii) * n + j0 + jj] = _mm512_reduce_add_ps(*acc_el);
