@@ -114,6 +114,20 @@ impl LoadedModel {
         crate::sampler::score(self.model(), prompt, completion)
     }
 
+    /// Log-likelihoods of many `(prompt, completion)` pairs, scored in fixed blocks of
+    /// `pairs_per_block` pairs (each block one forward pass; see [`crate::sampler::score_batch`]).
+    pub fn score_batch(
+        &self,
+        pairs: &[(&[u32], &[u32])],
+        pairs_per_block: usize,
+    ) -> Result<Vec<Score>> {
+        let mut out = Vec::with_capacity(pairs.len());
+        for block in pairs.chunks(pairs_per_block.max(1)) {
+            out.extend(crate::sampler::score_batch(self.model(), block)?);
+        }
+        Ok(out)
+    }
+
     /// The chat prompt for one user message, as token ids.
     pub fn chat_prompt(&self, system: Option<&str>, user: &str) -> Result<Vec<u32>> {
         let mut messages = Vec::new();

@@ -251,37 +251,74 @@ impl<'a> Sampler<'a> {
 
 /// Log-likelihood of `completion` after `prompt` under `model` (teacher forcing).
 pub fn score(model: &Llama, prompt: &[u32], completion: &[u32]) -> Result<Score> {
-    if prompt.is_empty() {
+    let mut scores = score_batch(model, &[(prompt, completion)])?;
+    scores
+        .pop()
+        .ok_or_else(|| ModelError::Invalid("score: no result".into()))
+}
+
+/// [`score`] for many `(prompt, completion)` pairs in one left-padded forward pass. The logits of
+/// every completion position are held at once (rows × longest sequence × vocabulary floats), so
+/// callers with many or long pairs pass them in blocks. On CPU each pair's scores are the same
+/// bits as scoring it alone (attention skips padding; quantized projections are row-exact).
+pub fn score_batch(model: &Llama, pairs: &[(&[u32], &[u32])]) -> Result<Vec<Score>> {
+    if pairs.iter().any(|(p, _)| p.is_empty()) {
         return Err(ModelError::Invalid(
             "score: the prompt must hold at least one token".into(),
         ));
     }
-    if completion.is_empty() {
-        return Ok(Score {
+    // Pairs with something to score, as full sequences.
+    let live: Vec<usize> = (0..pairs.len())
+        .filter(|&i| !pairs[i].1.is_empty())
+        .collect();
+    let mut out: Vec<Score> = pairs
+        .iter()
+        .map(|_| Score {
             total: 0.0,
             per_token: Vec::new(),
-        });
+        })
+        .collect();
+    if live.is_empty() {
+        return Ok(out);
     }
-    let mut ids = prompt.to_vec();
-    ids.extend_from_slice(completion);
-    let n = ids.len();
-    let tokens = Tensor::from_vec(ids.clone(), (1, n), model.device())?;
-    let mut cache = model.new_cache(vec![0], n)?;
-    // Only the positions that predict completion tokens: p-1 .. n-2.
-    let logits = model.forward_cached(&tokens, &mut cache, Logits::All)?; // (1, n, vocab)
-    let p = prompt.len();
-    let rows: Vec<Vec<f32>> = logits
-        .squeeze(0)?
-        .narrow(0, p - 1, completion.len())?
-        .to_vec2()?;
-    let mut per_token = Vec::with_capacity(completion.len());
-    let mut total = 0f64;
-    for (row, &tok) in rows.iter().zip(completion) {
-        let lp = log_prob(row, tok)?;
-        total += lp;
-        per_token.push(lp as f32);
+    let seqs: Vec<Vec<u32>> = live
+        .iter()
+        .map(|&i| pairs[i].0.iter().chain(pairs[i].1).copied().collect())
+        .collect();
+    let width = seqs.iter().map(Vec::len).max().unwrap_or(0);
+    let pads: Vec<usize> = seqs.iter().map(|s| width - s.len()).collect();
+    let mut ids = Vec::with_capacity(seqs.len() * width);
+    for (s, &pad) in seqs.iter().zip(&pads) {
+        ids.extend(std::iter::repeat_n(0u32, pad));
+        ids.extend_from_slice(s);
     }
-    Ok(Score { total, per_token })
+    let tokens = Tensor::from_vec(ids, (seqs.len(), width), model.device())?;
+    let mut cache = model.new_cache(pads.clone(), width)?;
+    let logits: Vec<Vec<Vec<f32>>> = model
+        .forward_cached(&tokens, &mut cache, Logits::All)? // (rows, width, vocab)
+        .to_vec3()?;
+    // Position j of a row predicts the token at j + 1: completion tokens follow the prompt.
+    let mut jobs: Vec<(usize, usize, u32, Result<f64>)> = Vec::new();
+    for (row, &i) in live.iter().enumerate() {
+        let (prompt, completion) = pairs[i];
+        let first = pads[row] + prompt.len() - 1;
+        for (k, &tok) in completion.iter().enumerate() {
+            jobs.push((row, first + k, tok, Ok(0.0)));
+        }
+    }
+    for_each_mut(&mut jobs, |_, (row, pos, tok, lp)| {
+        *lp = log_prob(&logits[*row][*pos], *tok);
+    });
+    let mut jobs = jobs.into_iter();
+    for &i in &live {
+        let score = &mut out[i];
+        for (_, _, _, lp) in jobs.by_ref().take(pairs[i].1.len()) {
+            let lp = lp?;
+            score.total += lp;
+            score.per_token.push(lp as f32);
+        }
+    }
+    Ok(out)
 }
 
 /// `log softmax(logits)[tok]` in f64.

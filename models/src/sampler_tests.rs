@@ -195,6 +195,28 @@ fn score_matches_the_sampled_log_probs() {
 }
 
 #[test]
+fn batched_scores_match_scores_alone() {
+    let (model, tok, _vm) = setup();
+    let a = tok.encode("3 + 4 =").unwrap();
+    let b = tok.encode("12 + 30 = 42, so").unwrap();
+    let (ca, cb) = (tok.encode(" 7").unwrap(), tok.encode(" 42 it is").unwrap());
+    let pairs: Vec<(&[u32], &[u32])> = vec![(&a, &ca), (&b, &[]), (&b, &cb), (&a, &cb)];
+    let batch = super::score_batch(&model, &pairs).unwrap();
+    assert_eq!(batch.len(), 4);
+    assert!(batch[1].per_token.is_empty() && batch[1].total == 0.0);
+    for ((p, c), got) in pairs.iter().zip(&batch) {
+        let alone = super::score(&model, p, c).unwrap();
+        assert_eq!(got.per_token.len(), c.len());
+        for (x, y) in got.per_token.iter().zip(&alone.per_token) {
+            assert!((x - y).abs() < 1e-5, "{x} vs {y}");
+        }
+    }
+    // Different completions of one prompt get different scores.
+    assert_ne!(batch[0].total, batch[3].total);
+    assert!(super::score_batch(&model, &[(&[], &ca)]).is_err());
+}
+
+#[test]
 fn degenerate_requests() {
     let (model, tok, _vm) = setup();
     let sampler = Sampler::new(&model, &tok, Vec::new());

@@ -292,4 +292,25 @@ fn native_sampling_is_the_same_alone_and_in_a_batch() {
     }
     // Five seeds do not all draw the same continuation.
     assert!(block[0].iter().any(|a| a.tokens != block[0][0].tokens));
+    // Scoring the attempts in one batch gives the sampled log-probs back, to rounding (the
+    // sampler's were computed one decode column at a time).
+    let pairs: Vec<(&[u32], &[u32])> = jobs
+        .iter()
+        .zip(&block)
+        .flat_map(|(job, got)| {
+            got.iter()
+                .map(|a| (job.prompt.as_slice(), a.tokens.as_slice()))
+        })
+        .collect();
+    let scores = loaded.score_batch(&pairs, 4).unwrap();
+    let attempts = block.iter().flatten();
+    for (s, a) in scores.iter().zip(attempts) {
+        for (x, y) in s.per_token.iter().zip(&a.logprobs) {
+            assert!((x - y).abs() < 1e-3, "{x} vs {y}");
+        }
+    }
+    // A block of pairs scores to the same bits as each pair alone.
+    for (pair, s) in pairs.iter().zip(&scores).step_by(3) {
+        assert_eq!(&loaded.score(pair.0, pair.1).unwrap(), s);
+    }
 }
