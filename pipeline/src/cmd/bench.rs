@@ -41,7 +41,7 @@ pub enum Bench {
         #[arg(long, value_delimiter = ',', default_values_t = [1, 4, 16, 64])]
         attempts: Vec<usize>,
         /// Rounds of the measurements (each figure keeps its best).
-        #[arg(long, default_value_t = 3)]
+        #[arg(long, default_value_t = 2)]
         rounds: usize,
     },
 }
