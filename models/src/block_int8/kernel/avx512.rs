@@ -52,6 +52,12 @@ pub(super) fn tiles(w: &BlockInt8Matrix, rows: Range<usize>, a: Activations, y: 
                     (true, true) => convert::<4, true>(w, start, stride, &mut panel),
                     (false, true) => convert::<1, true>(w, start, stride, &mut panel),
                 }
+                // The panel tiles below are compute-bound; have the next group's weights on
+                // their way from memory meanwhile instead of stalling its conversion on them.
+                let next = j + if four { 4 } else { 1 };
+                if next < n {
+                    prefetch_rows(w, rows.start + next, (n - next).min(4));
+                }
                 let mut i = 0;
                 while i < m {
                     match (m - i >= 4, four) {
@@ -121,6 +127,34 @@ unsafe fn tile<const R: usize, const NR: usize, const OFFSETS: bool>(
         unsafe { fma_block(&mut acc, &wv, &xp, b) };
     }
     store(&acc, y, i0, j0, n);
+}
+
+/// Asks for the blocks of weight rows `first..first + count` (integers, scales, offsets) to be
+/// brought into cache. A hint: it changes no result.
+fn prefetch_rows(w: &BlockInt8Matrix, first: usize, count: usize) {
+    let nb = w.cols / BLOCK;
+    let (start, stride) = w.row_blocks(first);
+    // Rows of one group are interleaved (stride 4), rows after the groups are contiguous: either
+    // way the `count · nb` blocks from `start` hold them (a group is fetched whole).
+    let blocks = if stride == 1 { count * nb } else { stride * nb };
+    let lines = |bytes: &[u8]| {
+        for at in (0..bytes.len()).step_by(64) {
+            // SAFETY: prefetching is a hint on an address inside the slice; it never faults.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(bytes.as_ptr().add(at) as *const i8) };
+        }
+    };
+    let end = (start + blocks).min(w.scales.len());
+    let as_bytes = |v: &[f32]| -> &[u8] {
+        // SAFETY: any f32 slice is a valid byte slice of four times its length.
+        unsafe { std::slice::from_raw_parts(v.as_ptr() as *const u8, std::mem::size_of_val(v)) }
+    };
+    let q = &w.qs[start * BLOCK..end * BLOCK];
+    // SAFETY: i8 and u8 have the same layout.
+    lines(unsafe { std::slice::from_raw_parts(q.as_ptr() as *const u8, q.len()) });
+    lines(as_bytes(&w.scales[start..end]));
+    if let Some(mins) = &w.mins {
+        lines(as_bytes(&mins[start..end]));
+    }
 }
 
 /// The integers, scales and offsets (the scales again when there are none) of `w`.
