@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::chat_template::ChatTemplate;
 use crate::error::{ModelError, Result};
 use crate::llama::gguf::{load_gguf, GgufWeights};
-use crate::llama::io::{load_safetensors_dir, WEIGHTS_FILE};
+use crate::llama::io::{load_safetensors_dir, weights_paths};
 use crate::llama::{Config, Llama};
 use crate::sampler::{Attempt, PromptJob, Sampler, Score};
 use crate::sampling::SamplingParams;
@@ -61,7 +61,8 @@ pub struct LoadedModel {
     pub tokenizer: Tokenizer,
     pub chat_template: ChatTemplate,
     pub eos_ids: Vec<u32>,
-    /// `sha256:<hex>` of the weights file (the GGUF file or `model.safetensors`).
+    /// `sha256:<hex>` of the weights: the GGUF file, `model.safetensors`, or the shards one after
+    /// another in name order.
     pub weights_sha256: String,
     pub path: PathBuf,
 }
@@ -142,19 +143,26 @@ impl LoadedModel {
 
 /// `sha256:<hex>` of a file, streamed.
 pub fn sha256_file(path: &Path) -> Result<String> {
-    let io = |source| ModelError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut file = std::fs::File::open(path).map_err(io)?;
+    sha256_files(&[path.to_path_buf()])
+}
+
+/// `sha256:<hex>` of the files' bytes one after another, streamed (one file: its own hash).
+pub fn sha256_files(paths: &[PathBuf]) -> Result<String> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf).map_err(io)?;
-        if n == 0 {
-            break;
+    for path in paths {
+        let io = |source| ModelError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        loop {
+            let n = file.read(&mut buf).map_err(io)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
         }
-        hasher.update(&buf[..n]);
     }
     let hex: String = hasher
         .finalize()
@@ -270,7 +278,7 @@ fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<LoadedModel> {
         eos_ids: eos_ids(&cfg, &tokenizer),
         chat_template: template_for(&tokenizer),
         tokenizer,
-        weights_sha256: sha256_file(&dir.join(WEIGHTS_FILE))?,
+        weights_sha256: sha256_files(&weights_paths(dir)?)?,
         path: dir.to_path_buf(),
         weights: Weights::F32(model),
     })
