@@ -4,6 +4,7 @@
 //!
 //! - [`config`]: `Config` from HF `config.json`;
 //! - [`model`]: the decoder (`forward_train`, `forward_cached`, `prefill`);
+//! - `attention`: grouped-query self-attention and rope;
 //! - [`cache`]: the preallocated per-layer KV cache with left padding and `fork`;
 //! - `cached_attention`: attention over the cache on CPU as one op, over exactly the visible
 //!   columns of each query;
@@ -11,6 +12,7 @@
 //! - [`gguf`]: GGUF loading (dequantized, Q8_0, or native quantization);
 //! - [`io`]: safetensors checkpoints in the HF layout.
 
+mod attention;
 pub mod cache;
 mod cached_attention;
 pub mod config;
