@@ -16,11 +16,23 @@ fn setup() -> (Llama, Tokenizer, VarMap) {
     cfg.num_attention_heads = 4;
     cfg.num_key_value_heads = Some(2);
     let model = Llama::new(&cfg, vb).unwrap();
-    // A larger init spreads the next-token distribution so sampling actually varies.
-    for var in varmap.all_vars() {
-        if var.dims().len() == 2 {
-            let t = (var.as_tensor() * 10.0).unwrap();
-            var.set(&t).unwrap();
+    // Seeded weights, so every run tests the same model, with a larger spread than the training
+    // init (std ≈ 0.2) so the next-token distribution is wide and sampling actually varies.
+    {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20261121);
+        let vars = varmap.data().lock().unwrap();
+        let mut names: Vec<&String> = vars.keys().collect();
+        names.sort();
+        for name in names {
+            let var = &vars[name];
+            if var.dims().len() == 2 {
+                let values: Vec<f32> = (0..var.elem_count())
+                    .map(|_| rng.random_range(-0.35f32..0.35))
+                    .collect();
+                let t = Tensor::from_vec(values, var.dims(), &Device::Cpu).unwrap();
+                var.set(&t).unwrap();
+            }
         }
     }
     (model, tok, varmap)
