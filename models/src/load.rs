@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::chat_template::ChatTemplate;
 use crate::error::{ModelError, Result};
 use crate::llama::gguf::{load_gguf, GgufWeights};
-use crate::llama::io::{load_safetensors_dir, weights_paths};
+use crate::llama::io::{load_safetensors_files, weights_paths};
 use crate::llama::{Config, Llama};
 use crate::sampler::{Attempt, PromptJob, Sampler, Score};
 use crate::sampling::SamplingParams;
@@ -102,12 +102,11 @@ impl LoadedModel {
         params: &SamplingParams,
         prompts_per_block: usize,
     ) -> Result<Vec<Vec<Attempt>>> {
-        let mut out = Vec::with_capacity(jobs.len());
-        let sampler = Sampler::new(self.model(), &self.tokenizer, self.eos_ids.clone());
-        for block in jobs.chunks(prompts_per_block.max(1)) {
-            out.extend(sampler.sample_block(block, params)?);
-        }
-        Ok(out)
+        Sampler::new(self.model(), &self.tokenizer, self.eos_ids.clone()).sample(
+            jobs,
+            params,
+            prompts_per_block,
+        )
     }
 
     /// Log-likelihood of `completion` after `prompt`.
@@ -265,7 +264,8 @@ fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<LoadedModel> {
             dir.display()
         )));
     }
-    let model = load_safetensors_dir(dir, &opts.device)?;
+    let paths = weights_paths(dir)?;
+    let model = load_safetensors_files(dir, &paths, &opts.device)?;
     let tok_path = dir.join("tokenizer.json");
     let tokenizer = Tokenizer::from_file(&tok_path)?;
     let cfg = model.config().clone();
@@ -278,7 +278,7 @@ fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<LoadedModel> {
         eos_ids: eos_ids(&cfg, &tokenizer),
         chat_template: template_for(&tokenizer),
         tokenizer,
-        weights_sha256: sha256_files(&weights_paths(dir)?)?,
+        weights_sha256: sha256_files(&paths)?,
         path: dir.to_path_buf(),
         weights: Weights::F32(model),
     })

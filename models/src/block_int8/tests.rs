@@ -26,6 +26,18 @@ fn reference(w: &[f32], x: &[f32], m: usize, rows: usize, cols: usize) -> Vec<f6
     out
 }
 
+/// The kernels this CPU can run.
+fn kernels_here() -> Vec<kernel::Kernel> {
+    [
+        kernel::Kernel::Portable,
+        kernel::Kernel::Avx2,
+        kernel::Kernel::Avx512,
+    ]
+    .into_iter()
+    .filter(|&k| runs(k))
+    .collect()
+}
+
 fn runs(k: kernel::Kernel) -> bool {
     match k {
         kernel::Kernel::Portable => true,
@@ -73,14 +85,7 @@ fn matmul_matches_the_dequantized_weights_in_f64() {
             assert!((*g as f64 - r).abs() < 1e-4, "{dtype:?}: {g} vs {r}");
         }
         // Every kernel this CPU runs agrees with the f64 reference.
-        for k in [
-            kernel::Kernel::Portable,
-            kernel::Kernel::Avx2,
-            kernel::Kernel::Avx512,
-        ] {
-            if !runs(k) {
-                continue;
-            }
+        for k in kernels_here() {
             let y = w.matmul_with(k, &x, m);
             for (g, r) in y.iter().zip(&want) {
                 assert!((*g as f64 - r).abs() < 1e-4, "{k:?} {dtype:?}: {g} vs {r}");
@@ -96,14 +101,7 @@ fn a_row_gives_the_same_bits_alone_and_in_any_batch() {
         .unwrap()
         .unwrap();
     let x = random(9 * cols, 5);
-    for k in [
-        kernel::Kernel::Portable,
-        kernel::Kernel::Avx2,
-        kernel::Kernel::Avx512,
-    ] {
-        if !runs(k) {
-            continue;
-        }
+    for k in kernels_here() {
         let batched = w.matmul_with(k, &x, 9);
         for i in 0..9 {
             let alone = w.matmul_with(k, &x[i * cols..(i + 1) * cols], 1);

@@ -344,14 +344,7 @@ mod tests {
             .dequantize(&Device::Cpu)
             .unwrap();
         let b = unpermute_f32(&q.dequantize(&Device::Cpu).unwrap(), 2).unwrap();
-        let diff = (a - b)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max_all()
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap();
+        let diff = max_abs_diff(&a, &b);
         assert_eq!(diff, 0.0);
     }
 
@@ -464,6 +457,18 @@ mod tests {
         Llama::new(&Config::tiny(64), vb).unwrap()
     }
 
+    /// max |a - b| over every element.
+    fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
+        (a - b)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap()
+    }
+
     fn all_logits(m: &Llama, seq: &[u32]) -> Tensor {
         let t = Tensor::new(seq, &Device::Cpu)
             .unwrap()
@@ -483,14 +488,7 @@ mod tests {
         for kind in [GgufWeights::F32, GgufWeights::Native] {
             let (back, _) = load_gguf(&path, kind, &Device::Cpu).unwrap();
             let got = all_logits(&back, &seq);
-            let d = (&want - got)
-                .unwrap()
-                .abs()
-                .unwrap()
-                .max_all()
-                .unwrap()
-                .to_scalar::<f32>()
-                .unwrap();
+            let d = max_abs_diff(&want, &got);
             assert!(d < 1e-5, "{kind:?}: max abs diff {d}");
         }
         // Q8_0 storage. Native runs mull's f32-activation kernel: the dequantized model's logits
@@ -510,14 +508,7 @@ mod tests {
         for (kind, bound) in [(GgufWeights::Native, 1e-5), (GgufWeights::Q8_0, 0.05)] {
             let (q, _) = load_gguf(&path8, kind, &Device::Cpu).unwrap();
             assert!(q.is_quantized() && !deq.is_quantized());
-            let d = (&want - all_logits(&q, &seq))
-                .unwrap()
-                .abs()
-                .unwrap()
-                .max_all()
-                .unwrap()
-                .to_scalar::<f32>()
-                .unwrap();
+            let d = max_abs_diff(&want, &all_logits(&q, &seq));
             assert!(
                 d <= bound * scale,
                 "{kind:?}: max abs diff {d} (logit scale {scale})"

@@ -107,12 +107,24 @@ fn shard_paths(dir: &Path, index: &Path) -> Result<Vec<PathBuf>> {
 
 /// Loads an inference (read-only) model from an HF-layout directory; bf16/f16 weights become f32.
 pub fn load_safetensors_dir(dir: &Path, device: &Device) -> Result<Llama> {
+    load_safetensors_files(dir, &weights_paths(dir)?, device)
+}
+
+/// The path errors about `paths` name: the one weights file, or the directory of the shards.
+fn named<'a>(dir: &'a Path, paths: &'a [PathBuf]) -> &'a Path {
+    match paths {
+        [one] => one,
+        _ => dir,
+    }
+}
+
+/// As [`load_safetensors_dir`], from weight files already found by [`weights_paths`].
+pub fn load_safetensors_files(dir: &Path, paths: &[PathBuf], device: &Device) -> Result<Llama> {
     let cfg = Config::from_file(&dir.join(CONFIG_FILE))?;
-    let paths = weights_paths(dir)?;
-    let named = if paths.len() == 1 { &paths[0] } else { dir };
+    let named = named(dir, paths);
     // SAFETY: the files are memory-mapped read-only; mull never writes a checkpoint in place (it
     // writes a new file and renames), so the mappings do not change under us.
-    let vb = unsafe { VarBuilder::from_mmaped_safetensors(&paths, DType::F32, device) }
+    let vb = unsafe { VarBuilder::from_mmaped_safetensors(paths, DType::F32, device) }
         .map_err(|e| bad(named, format!("cannot map safetensors: {e}")))?;
     Llama::new(&cfg, vb).map_err(|e| bad(named, format!("not a checkpoint of this config: {e}")))
 }
@@ -121,7 +133,7 @@ pub fn load_safetensors_dir(dir: &Path, device: &Device) -> Result<Llama> {
 pub fn load_trainable(dir: &Path, device: &Device) -> Result<(Llama, VarMap)> {
     let cfg = Config::from_file(&dir.join(CONFIG_FILE))?;
     let paths = weights_paths(dir)?;
-    let named = if paths.len() == 1 { &paths[0] } else { dir };
+    let named = named(dir, &paths);
     let varmap = VarMap::new();
     let model = Llama::new(&cfg, VarBuilder::from_varmap(&varmap, DType::F32, device))?;
     // SAFETY: as in `load_safetensors_dir`.
@@ -180,13 +192,18 @@ mod tests {
         let (model, _vm) = tiny();
         let dir = tempfile::tempdir().unwrap();
         save_checkpoint(&model, dir.path()).unwrap();
+        assert_loads_as(&model, dir.path());
+    }
+
+    /// Both loaders give `model`'s logits exactly from the checkpoint in `dir`.
+    fn assert_loads_as(model: &Llama, dir: &Path) {
         let tokens = Tensor::new(&[[1u32, 5, 7, 9]], &Device::Cpu).unwrap();
         let a = model.forward_train(&tokens).unwrap();
-        let b = load_safetensors_dir(dir.path(), &Device::Cpu)
+        let b = load_safetensors_dir(dir, &Device::Cpu)
             .unwrap()
             .forward_train(&tokens)
             .unwrap();
-        let (c, _) = load_trainable(dir.path(), &Device::Cpu).unwrap();
+        let (c, _) = load_trainable(dir, &Device::Cpu).unwrap();
         let c = c.forward_train(&tokens).unwrap();
         for other in [b, c] {
             let d = (&a - other).unwrap().abs().unwrap().max_all().unwrap();
@@ -227,18 +244,7 @@ mod tests {
         save_checkpoint(&model, dir.path()).unwrap();
         shard(dir.path());
         assert_eq!(weights_paths(dir.path()).unwrap().len(), 2);
-        let tokens = Tensor::new(&[[1u32, 5, 7, 9]], &Device::Cpu).unwrap();
-        let a = model.forward_train(&tokens).unwrap();
-        let b = load_safetensors_dir(dir.path(), &Device::Cpu)
-            .unwrap()
-            .forward_train(&tokens)
-            .unwrap();
-        let (c, _) = load_trainable(dir.path(), &Device::Cpu).unwrap();
-        let c = c.forward_train(&tokens).unwrap();
-        for other in [b, c] {
-            let d = (&a - other).unwrap().abs().unwrap().max_all().unwrap();
-            assert_eq!(d.to_scalar::<f32>().unwrap(), 0.0);
-        }
+        assert_loads_as(&model, dir.path());
         // A shard the index names but the directory lacks, and one outside the directory.
         let second = dir.path().join("model-00002-of-00002.safetensors");
         std::fs::rename(&second, dir.path().join("moved")).unwrap();
