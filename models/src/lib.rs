@@ -26,6 +26,7 @@ pub mod sampler;
 pub mod sampling;
 pub mod testing;
 pub mod tokenizer;
+mod vmath;
 
 pub use error::ModelError;
 pub use load::{load, LoadOptions, LoadedModel, Weights, WeightsKind};

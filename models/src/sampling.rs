@@ -7,7 +7,9 @@
 //! part of the data format: changing the candidate order, the uniform's construction or the seed
 //! encoding changes every sampled dataset, so each is fixed by a known-answer test.
 //!
-//! The draw, for logits `l` over a vocabulary of `V` ids (exponentials in f32, sums in f64):
+//! The draw, for logits `l` over a vocabulary of `V` ids (exponentials in f32 by mull's own `exp`,
+//! which gives the same bits on every machine; vocabulary-wide sums in f64 over eight interleaved
+//! lanes, see `vmath`):
 //! 1. temperature 0: the arg-max, lowest id on ties; top-k/top-p do not matter.
 //! 2. weights `w_i = exp((l_i - max l) / T)`; top-k keeps the `k` largest logits (ties → lower id);
 //!    top-p then keeps the smallest prefix, in order of decreasing logit (ties → lower id), whose
@@ -30,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{ModelError, Result};
+use crate::vmath;
 
 /// How to sample one attempt. Deserializes from the run config (`temperature = 0.8`,
 /// `top-k = 40`, `top-p = 0.95`, `max-new-tokens = 256`, `stop = ["\n\n"]`); missing fields take
@@ -188,10 +191,11 @@ pub fn draw_token(
             "draw_token: every logit is -inf; no token can be drawn".to_owned(),
         ));
     }
-    // exp in f32 (about twice as fast as f64 over a 49k vocabulary, relative error ~1e-7 per
-    // term), summed in f64.
+    // exp in f32 (mull's own, vectorized; relative error ~1e-7 per term), summed in f64.
     let max32 = logits[best];
-    let sum: f64 = logits.iter().map(|&l| f64::from((l - max32).exp())).sum();
+    let sum = with_scratch(logits.len(), |buf| {
+        vmath::exp_shifted_sum(logits, max32, buf)
+    });
     let log_z = max + sum.ln();
 
     let token = if params.temperature == 0.0 {
@@ -209,23 +213,33 @@ pub fn draw_token(
 fn sample(logits: &[f32], max: f64, params: &SamplingParams, u: f64) -> usize {
     let inv_t = 1.0 / f64::from(params.temperature);
     // The exponent in f64 (a tiny temperature must not turn 0 · ∞ into NaN), exp in f32 (fast).
-    let weight = |i: usize| f64::from((((f64::from(logits[i]) - max) * inv_t) as f32).exp());
+    let weight = |i: usize| f64::from(vmath::exp(((f64::from(logits[i]) - max) * inv_t) as f32));
     let n = logits.len();
     let k = params.top_k.unwrap_or(n).min(n);
     let top_p = params.top_p.map_or(1.0, f64::from);
-
-    if k == n && top_p >= 1.0 {
-        let weights: Vec<f64> = (0..n).map(weight).collect();
-        return pick(weights.iter().copied().enumerate(), u);
-    }
-
     // Decreasing logit, lower id first on ties: a total order, so the result is deterministic.
     let by_logit = |a: &usize, b: &usize| logits[*b].total_cmp(&logits[*a]).then(a.cmp(b));
-    let mut cand: Vec<usize> = (0..n).collect();
-    if k < n {
-        cand.select_nth_unstable_by(k - 1, by_logit);
-        cand.truncate(k);
+
+    if k == n && top_p >= 1.0 {
+        return pick((0..n).map(|i| (i, weight(i))), u);
     }
+    if k == n {
+        // The nucleus of the whole vocabulary: every weight and their total in one vector pass.
+        return with_scratch(n, |w| {
+            let total = vmath::exp_scaled_sum(logits, max, inv_t, w);
+            let positive = w.iter().filter(|&&v| v > 0.0).count();
+            let cand = w
+                .iter()
+                .enumerate()
+                .filter(|&(_, &v)| v > 0.0)
+                .map(|(i, &v)| (i, f64::from(v)));
+            nucleus(cand, positive, total, top_p, by_logit, u)
+        });
+    }
+
+    let mut cand: Vec<usize> = (0..n).collect();
+    cand.select_nth_unstable_by(k - 1, by_logit);
+    cand.truncate(k);
     let mut cand: Vec<(usize, f64)> = cand
         .into_iter()
         .map(|i| (i, weight(i)))
@@ -233,27 +247,54 @@ fn sample(logits: &[f32], max: f64, params: &SamplingParams, u: f64) -> usize {
         .collect();
     if top_p < 1.0 {
         let total: f64 = cand.iter().map(|c| c.1).sum();
-        // A token whose probability is below (1 - top_p) / m (m candidates) has more than top_p
-        // of the mass above it, so it lies outside the nucleus: dropping it before sorting is
-        // exact and leaves little to sort when the distribution is peaked.
-        let floor = (1.0 - top_p) * total / cand.len() as f64;
-        cand.retain(|c| c.1 >= floor);
-        cand.sort_unstable_by(|a, b| by_logit(&a.0, &b.0));
-        let target = top_p * total;
-        let mut cum = 0.0;
-        let mut keep = cand.len();
-        for (j, c) in cand.iter().enumerate() {
-            cum += c.1;
-            if cum >= target {
-                keep = j + 1;
-                break;
-            }
-        }
-        cand.truncate(keep);
-    } else {
-        cand.sort_unstable_by(|a, b| by_logit(&a.0, &b.0));
+        let positive = cand.len();
+        return nucleus(cand.into_iter(), positive, total, top_p, by_logit, u);
     }
+    cand.sort_unstable_by(|a, b| by_logit(&a.0, &b.0));
     pick(cand.into_iter(), u)
+}
+
+/// Top-p over `cand` (`positive` candidates with weights > 0 summing to `total`), then the pick.
+fn nucleus(
+    cand: impl Iterator<Item = (usize, f64)>,
+    positive: usize,
+    total: f64,
+    top_p: f64,
+    by_logit: impl Fn(&usize, &usize) -> std::cmp::Ordering,
+    u: f64,
+) -> usize {
+    // A token whose probability is below (1 - top_p) / m (m candidates) has more than top_p of
+    // the mass above it, so it lies outside the nucleus: dropping it before sorting is exact and
+    // leaves little to sort when the distribution is peaked.
+    let floor = (1.0 - top_p) * total / positive as f64;
+    let mut cand: Vec<(usize, f64)> = cand.filter(|c| c.1 >= floor).collect();
+    cand.sort_unstable_by(|a, b| by_logit(&a.0, &b.0));
+    let target = top_p * total;
+    let mut cum = 0.0;
+    let mut keep = cand.len();
+    for (j, c) in cand.iter().enumerate() {
+        cum += c.1;
+        if cum >= target {
+            keep = j + 1;
+            break;
+        }
+    }
+    cand.truncate(keep);
+    pick(cand.into_iter(), u)
+}
+
+thread_local! {
+    /// One vocabulary-sized buffer per thread, reused by every draw on it.
+    static SCRATCH: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `f` on this thread's scratch buffer, resized to `n`.
+fn with_scratch<R>(n: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    SCRATCH.with(|buf| {
+        let mut buf = buf.borrow_mut();
+        buf.resize(n, 0.0);
+        f(&mut buf)
+    })
 }
 
 /// The candidate whose cumulative-weight interval holds `u · total`; the last candidate with a

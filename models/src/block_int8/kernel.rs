@@ -12,6 +12,7 @@ mod avx512;
 use std::ops::Range;
 
 use super::{BlockInt8Matrix, BLOCK};
+use crate::parallel::SharedMut;
 
 /// One weight row: block `b` is block number `b · stride` of `q` (32 integers each), `scales`
 /// and `mins` (offsets, for Q4_1), all starting at the row's first block.
@@ -45,6 +46,25 @@ pub(super) struct Activations<'a> {
     pub sums: &'a [f32],
 }
 
+/// Where a task writes: element `(i, j)` of its `(m, rows.len())` result goes to
+/// `y[i · ld + j0 + j]` of the whole `(m, ld)` output, which the tasks of one matmul share
+/// (each owns its columns), so results land in place instead of in a buffer copied afterwards.
+pub(super) struct Out<'a, 'y> {
+    pub y: &'a SharedMut<'y, f32>,
+    pub ld: usize,
+    pub j0: usize,
+}
+
+impl Out<'_, '_> {
+    /// # Safety
+    /// `j` is one of this task's columns (no other task writes it).
+    #[inline(always)]
+    pub unsafe fn set(&self, i: usize, j: usize, v: f32) {
+        // SAFETY: the caller's contract; `write` checks the bounds.
+        unsafe { self.y.write(i * self.ld + self.j0 + j, v) }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kernel {
     Avx512,
@@ -73,14 +93,17 @@ impl Kernel {
         self != Kernel::Avx512
     }
 
-    /// `y` `(m, rows.len())` row-major `= x · W[rows]ᵀ`.
-    pub fn run(self, w: &BlockInt8Matrix, rows: Range<usize>, a: Activations, y: &mut [f32]) {
-        let n = rows.len();
+    /// `x · W[rows]ᵀ` `(m, rows.len())`, into `out`.
+    ///
+    /// # Safety
+    /// `out`'s columns `j0..j0 + rows.len()` belong to this task alone.
+    pub unsafe fn run(self, w: &BlockInt8Matrix, rows: Range<usize>, a: Activations, out: &Out) {
+        let m = a.x.len() / w.cols.max(1);
         match self {
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 => avx512::tiles(w, rows, a, y),
+            // SAFETY: the caller's contract.
+            Kernel::Avx512 => unsafe { avx512::tiles(w, rows, a, out) },
             _ => {
-                let m = y.len() / n.max(1);
                 let mut col = vec![0f32; m];
                 for (j, r) in rows.enumerate() {
                     match self {
@@ -88,8 +111,9 @@ impl Kernel {
                         Kernel::Avx2 => avx2::dot(w.row(r), a, &mut col),
                         _ => portable_dot(w.row(r), a, &mut col),
                     }
-                    for (i, v) in col.iter().enumerate() {
-                        y[i * n + j] = *v;
+                    for (i, &v) in col.iter().enumerate() {
+                        // SAFETY: j < n is one of this task's columns.
+                        unsafe { out.set(i, j, v) };
                     }
                 }
             }

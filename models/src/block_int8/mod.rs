@@ -261,8 +261,7 @@ impl BlockInt8Matrix {
             _ => Vec::new(),
         };
         let acts = kernel::Activations { x, sums: &x_sums };
-        // Tasks take disjoint ranges of weight rows, compute them for every activation row into a
-        // local (m, range) buffer, and copy that into their columns of the output.
+        // Tasks take disjoint ranges of weight rows and write those columns of the output.
         let mut out = vec![0f32; m * self.rows];
         let shared = SharedMut::new(&mut out);
         // Work units: whole groups of four rows, then the remaining rows one by one.
@@ -277,15 +276,14 @@ impl BlockInt8Matrix {
         };
         for_ranges(units, |range| {
             let rows = unit_row(range.start)..unit_row(range.end);
-            let n = rows.len();
-            let mut local = vec![0f32; m * n];
-            kernel.run(self, rows.clone(), acts, &mut local);
-            for (i, ys) in local.chunks_exact(n).enumerate() {
-                // SAFETY: unit ranges of one call are disjoint, so their row ranges are too:
-                // columns `rows` of output row i are written by this task only.
-                let dst = unsafe { shared.part(i * self.rows + rows.start, n) };
-                dst.copy_from_slice(ys);
-            }
+            let out = kernel::Out {
+                y: &shared,
+                ld: self.rows,
+                j0: rows.start,
+            };
+            // SAFETY: unit ranges of one call are disjoint, so their row ranges are too: output
+            // columns `rows` are written by this task only.
+            unsafe { kernel.run(self, rows, acts, &out) };
         });
         out
     }

@@ -10,6 +10,7 @@
 use candle_core::{CpuStorage, CustomOp3, Layout, Shape};
 
 use crate::parallel::{for_ranges, SharedMut};
+use crate::vmath;
 
 /// Queries `(b, n_heads, t, hd)` over key and value buffers `(b, n_kv, max_len, hd)` whose columns
 /// `..offset + t` are filled → `(b, t, n_heads · hd)`.
@@ -158,11 +159,10 @@ impl CachedAttention<'_> {
             max = max.max(sc);
             scores.push(sc);
         }
-        let mut sum = 0f32;
         for sc in scores.iter_mut() {
-            *sc = (*sc - max).exp();
-            sum += *sc;
+            *sc = vmath::exp(*sc - max);
         }
+        let sum = vmath::lane_sum(scores) as f32;
         dst.fill(0.0);
         for (col, &w) in (first..=c).zip(scores.iter()) {
             axpy(dst, w / sum, &v[base + col * hd..][..hd]);

@@ -12,23 +12,21 @@
 
 use std::ops::Range;
 
-use super::{Activations, BlockInt8Matrix, BLOCK};
+use super::{Activations, BlockInt8Matrix, Out, BLOCK};
 use std::arch::x86_64::*;
 
 /// From this many activation rows on, weights are converted into a panel first.
 const PANEL_MIN_ROWS: usize = 8;
 
-/// `y` `(m, rows.len())` row-major `= x · W[rows]ᵀ`.
-pub(super) fn tiles(w: &BlockInt8Matrix, rows: Range<usize>, a: Activations, y: &mut [f32]) {
+/// `x · W[rows]ᵀ` `(m, rows.len())` into `out`.
+///
+/// # Safety
+/// `out`'s columns `j0..j0 + rows.len()` belong to this call alone.
+pub(super) unsafe fn tiles(w: &BlockInt8Matrix, rows: Range<usize>, a: Activations, out: &Out) {
     let cols = w.cols;
     let n = rows.len();
     let m = a.x.len() / cols.max(1);
-    assert!(
-        cols.is_multiple_of(BLOCK)
-            && rows.end <= w.rows
-            && a.x.len() == m * cols
-            && y.len() == m * n
-    );
+    assert!(cols.is_multiple_of(BLOCK) && rows.end <= w.rows && a.x.len() == m * cols);
     assert!(std::arch::is_x86_feature_detected!("avx512f"));
     let nb = cols / BLOCK;
     let offsets = w.mins.is_some();
@@ -61,10 +59,10 @@ pub(super) fn tiles(w: &BlockInt8Matrix, rows: Range<usize>, a: Activations, y: 
                 let mut i = 0;
                 while i < m {
                     match (m - i >= 4, four) {
-                        (true, true) => panel_tile::<4, 4>(&panel, a, y, i, j, n, cols),
-                        (true, false) => panel_tile::<4, 1>(&panel, a, y, i, j, n, cols),
-                        (false, true) => panel_tile::<1, 4>(&panel, a, y, i, j, n, cols),
-                        (false, false) => panel_tile::<1, 1>(&panel, a, y, i, j, n, cols),
+                        (true, true) => panel_tile::<4, 4>(&panel, a, out, i, j, cols),
+                        (true, false) => panel_tile::<4, 1>(&panel, a, out, i, j, cols),
+                        (false, true) => panel_tile::<1, 4>(&panel, a, out, i, j, cols),
+                        (false, false) => panel_tile::<1, 1>(&panel, a, out, i, j, cols),
                     }
                     i += if m - i >= 4 { 4 } else { 1 };
                 }
@@ -79,14 +77,14 @@ pub(super) fn tiles(w: &BlockInt8Matrix, rows: Range<usize>, a: Activations, y: 
             // below m.
             unsafe {
                 match (m - i >= 4, four, w.mins.is_some()) {
-                    (true, true, false) => tile::<4, 4, false>(w, start, stride, a, y, i, j, n),
-                    (true, false, false) => tile::<4, 1, false>(w, start, stride, a, y, i, j, n),
-                    (false, true, false) => tile::<1, 4, false>(w, start, stride, a, y, i, j, n),
-                    (false, false, false) => tile::<1, 1, false>(w, start, stride, a, y, i, j, n),
-                    (true, true, true) => tile::<4, 4, true>(w, start, stride, a, y, i, j, n),
-                    (true, false, true) => tile::<4, 1, true>(w, start, stride, a, y, i, j, n),
-                    (false, true, true) => tile::<1, 4, true>(w, start, stride, a, y, i, j, n),
-                    (false, false, true) => tile::<1, 1, true>(w, start, stride, a, y, i, j, n),
+                    (true, true, false) => tile::<4, 4, false>(w, start, stride, a, out, i, j),
+                    (true, false, false) => tile::<4, 1, false>(w, start, stride, a, out, i, j),
+                    (false, true, false) => tile::<1, 4, false>(w, start, stride, a, out, i, j),
+                    (false, false, false) => tile::<1, 1, false>(w, start, stride, a, out, i, j),
+                    (true, true, true) => tile::<4, 4, true>(w, start, stride, a, out, i, j),
+                    (true, false, true) => tile::<4, 1, true>(w, start, stride, a, out, i, j),
+                    (false, true, true) => tile::<1, 4, true>(w, start, stride, a, out, i, j),
+                    (false, false, true) => tile::<1, 1, true>(w, start, stride, a, out, i, j),
                 }
             }
             i += if m - i >= 4 { 4 } else { 1 };
@@ -96,7 +94,7 @@ pub(super) fn tiles(w: &BlockInt8Matrix, rows: Range<usize>, a: Activations, y: 
 }
 
 /// Activation rows `i0..i0 + R` × the NR weight rows whose block `b` is block number
-/// `start + b·stride + jj` (jj < NR), written to columns `j0..j0 + NR` of `y` (n columns).
+/// `start + b·stride + jj` (jj < NR), written to columns `j0..j0 + NR` of `out`.
 /// `OFFSETS`: the weights have block offsets (`mins` is `Some`).
 ///
 /// # Safety
@@ -108,10 +106,9 @@ unsafe fn tile<const R: usize, const NR: usize, const OFFSETS: bool>(
     start: usize,
     stride: usize,
     a: Activations,
-    y: &mut [f32],
+    out: &Out,
     i0: usize,
     j0: usize,
-    n: usize,
 ) {
     let cols = w.cols;
     let nb = cols / BLOCK;
@@ -126,7 +123,8 @@ unsafe fn tile<const R: usize, const NR: usize, const OFFSETS: bool>(
         // SAFETY: activation rows i0..i0 + R exist and b·32 + 32 <= cols.
         unsafe { fma_block(&mut acc, &wv, &xp, b) };
     }
-    store(&acc, y, i0, j0, n);
+    // SAFETY: columns j0..j0 + NR are this call's (see `tiles`).
+    unsafe { store(&acc, out, i0, j0) };
 }
 
 /// Asks for the blocks of weight rows `first..first + count` (integers, scales, offsets) to be
@@ -229,10 +227,9 @@ unsafe fn convert<const NR: usize, const OFFSETS: bool>(
 unsafe fn panel_tile<const R: usize, const NR: usize>(
     panel: &[f32],
     a: Activations,
-    y: &mut [f32],
+    out: &Out,
     i0: usize,
     j0: usize,
-    n: usize,
     cols: usize,
 ) {
     let nb = cols / BLOCK;
@@ -251,7 +248,8 @@ unsafe fn panel_tile<const R: usize, const NR: usize>(
         // SAFETY: activation rows i0..i0 + R exist and b·32 + 32 <= cols.
         unsafe { fma_block(&mut acc, &wv, &xp, b) };
     }
-    store(&acc, y, i0, j0, n);
+    // SAFETY: columns j0..j0 + NR are this call's (see `tiles`).
+    unsafe { store(&acc, out, i0, j0) };
 }
 
 /// Block `b` of the tile: `acc[ii][jj] += wv[jj] · x[ii][b]`, two fused multiply-adds per element
@@ -278,18 +276,21 @@ unsafe fn fma_block<const R: usize, const NR: usize>(
     }
 }
 
-/// Sums each accumulator across its lanes into `y[(i0 + ii)·n + j0 + jj]`.
+/// Sums each accumulator across its lanes into element `(i0 + ii, j0 + jj)` of `out`.
+///
+/// # Safety
+/// AVX-512F is available and columns `j0..j0 + NR` of `out` are the caller's.
 #[target_feature(enable = "avx512f")]
-fn store<const R: usize, const NR: usize>(
+unsafe fn store<const R: usize, const NR: usize>(
     acc: &[[__m512; NR]; R],
-    y: &mut [f32],
+    out: &Out,
     i0: usize,
     j0: usize,
-    n: usize,
 ) {
     for (ii, acc_row) in acc.iter().enumerate() {
         for (jj, acc_el) in acc_row.iter().enumerate() {
-            y[(i0 + ii) * n + j0 + jj] = _mm512_reduce_add_ps(*acc_el);
+            // SAFETY: the caller's contract.
+            unsafe { out.set(i0 + ii, j0 + jj, _mm512_reduce_add_ps(*acc_el)) };
         }
     }
 }
