@@ -221,7 +221,11 @@ fn sample(logits: &[f32], max: f64, params: &SamplingParams, u: f64) -> usize {
     let by_logit = |a: &usize, b: &usize| logits[*b].total_cmp(&logits[*a]).then(a.cmp(b));
 
     if k == n && top_p >= 1.0 {
-        return pick((0..n).map(|i| (i, weight(i))), u);
+        // Every weight once, into the scratch buffer (`pick` walks its candidates twice).
+        return with_scratch(n, |w| {
+            vmath::exp_scaled_sum(logits, max, inv_t, w);
+            pick(w.iter().map(|&v| f64::from(v)).enumerate(), u)
+        });
     }
     if k == n {
         // The nucleus of the whole vocabulary: every weight and their total in one vector pass.

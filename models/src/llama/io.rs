@@ -248,9 +248,12 @@ mod tests {
         // A shard the index names but the directory lacks, and one outside the directory.
         let second = dir.path().join("model-00002-of-00002.safetensors");
         std::fs::rename(&second, dir.path().join("moved")).unwrap();
-        let err = load_safetensors_dir(dir.path(), &Device::Cpu)
-            .unwrap_err()
-            .to_string();
+        let load_err = || {
+            load_safetensors_dir(dir.path(), &Device::Cpu)
+                .unwrap_err()
+                .to_string()
+        };
+        let err = load_err();
         assert!(
             err.contains("model-00002-of-00002") && err.contains("missing"),
             "{err}"
@@ -258,14 +261,10 @@ mod tests {
         let index = dir.path().join(WEIGHTS_INDEX_FILE);
         let text = std::fs::read_to_string(&index).unwrap();
         std::fs::write(&index, text.replace("model-00002-of-00002", "../escape")).unwrap();
-        let err = load_safetensors_dir(dir.path(), &Device::Cpu)
-            .unwrap_err()
-            .to_string();
+        let err = load_err();
         assert!(err.contains("not a plain file name"), "{err}");
         std::fs::write(&index, "{\"weight_map\": 3}").unwrap();
-        let err = load_safetensors_dir(dir.path(), &Device::Cpu)
-            .unwrap_err()
-            .to_string();
+        let err = load_err();
         assert!(
             err.contains("index.json") && err.contains("weight_map"),
             "{err}"
