@@ -5,7 +5,7 @@
 //! Measured: prefill tok/s (one prompt), decode tok/s at batch 1 (greedy), and aggregate tok/s
 //! when N attempts share one prompt (one prefill, forked cache, sampled at temperature 0.8 with
 //! per-attempt seeds; wall time includes the shared prefill and the token draws), for the file's
-//! own integers on mull's f32-activation kernel ("native") and for f32; Q8_0 on candle's integer
+//! own integers on mull's 16-bit-activation kernel ("native") and for f32; Q8_0 on candle's integer
 //! kernel at batch 1 only; peak RSS from `/proc/self/status`. Every figure is the best of
 //! `rounds` rounds in which the engines take turns.
 
@@ -149,7 +149,7 @@ impl fmt::Display for BenchReport {
 }
 
 const STOCK: &str = "stock candle quantized_llama";
-const MULL_NATIVE: &str = "mull native (f32 activations)";
+const MULL_NATIVE: &str = "mull native (16-bit activations)";
 const MULL_Q8: &str = "mull Q8_0 (candle kernel)";
 const MULL_F32: &str = "mull f32";
 const MULL_ENGINES: [&str; 3] = [MULL_NATIVE, MULL_Q8, MULL_F32];

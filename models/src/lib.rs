@@ -3,8 +3,9 @@
 //! - [`llama`]: one Llama-family decoder (RMSNorm, RoPE, SwiGLU, grouped-query attention) that
 //!   trains (logits at every position, gradients to every parameter) and samples with an explicit
 //!   KV cache; loads HF safetensors directories, its own checkpoints and GGUF files.
-//! - [`block_int8`]: GGUF Q4_0/Q4_1/Q8_0 weights as their exact integers, multiplied against f32
-//!   activations by mull's own kernel (same bits for a row alone or in any batch).
+//! - [`block_int8`]: GGUF Q4_0/Q4_1/Q8_0 weights as their exact integers, multiplied against
+//!   activations rounded to 16 bits by mull's own integer kernel (same bits for a row alone or in
+//!   any batch, and on every CPU).
 //! - [`tokenizer`]: `tokenizer.json`, GGUF-embedded vocabularies, and a character-level tokenizer;
 //!   [`chat_template`] renders ChatML (SmolLM2) and plain prompts.
 //! - [`sampling`]: per-attempt seeded token draws (temperature, top-k, top-p) and stop strings;

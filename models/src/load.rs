@@ -28,9 +28,9 @@ pub enum WeightsKind {
     /// GGUF projections re-quantized to Q8_0 on candle's integer kernel (activations quantized
     /// to 8 bits).
     Q8_0,
-    /// GGUF projections as the file's exact integers; on CPU, mull's f32-activation kernel
-    /// ([`crate::block_int8`]) runs Q4_0, Q4_1 and Q8_0, so the logits are the dequantized
-    /// model's up to summation order.
+    /// GGUF projections as the file's exact integers; on CPU, mull's kernel
+    /// ([`crate::block_int8`]) runs Q4_0, Q4_1 and Q8_0 on activations rounded to 16 bits per
+    /// block, so the logits are the dequantized model's to about 1e-2 on SmolLM2.
     Native,
 }
 

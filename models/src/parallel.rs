@@ -38,16 +38,6 @@ impl<'a, T> SharedMut<'a, T> {
         // SAFETY: in bounds (asserted); disjointness is the caller's contract.
         unsafe { std::slice::from_raw_parts_mut(self.ptr.add(start), len) }
     }
-
-    /// Writes element `i`, for tasks whose elements interleave (columns of a row-major matrix).
-    ///
-    /// # Safety
-    /// No other thread reaches element `i` during the parallel call.
-    pub unsafe fn write(&self, i: usize, value: T) {
-        assert!(i < self.len, "element {i} of {}", self.len);
-        // SAFETY: in bounds (asserted); exclusive access is the caller's contract.
-        unsafe { self.ptr.add(i).write(value) }
-    }
 }
 
 /// Splits `0..n` into ranges run by `f` on the barrier pool (inline when already inside it).

@@ -98,6 +98,8 @@ macro_rules! multiversion {
     };
 }
 
+pub(crate) use multiversion;
+
 /// `Σ x[i]` in f64 over eight lanes.
 #[inline(always)]
 pub fn lane_sum(x: &[f32]) -> f64 {

@@ -118,7 +118,7 @@ fn teacher_forced_top1_matches_llamacpp() {
         );
         per_kind.push((name, tops));
     }
-    // Dequantized f32 against each quantized form. Native weights run on mull's f32-activation
+    // Dequantized f32 against each quantized form. Native weights run on mull's 16-bit-activation
     // kernel and must agree at >= 99% of positions. candle's Q8_0 kernel quantizes activations to
     // 8 bits (as llama.cpp does), which moves logits by up to about 1; its top-1 can flip where
     // the runner-up is that close, so it is held to 99% where f32's margin is >= 0.5 logits and
@@ -158,8 +158,10 @@ fn teacher_forced_top1_matches_llamacpp() {
     }
 }
 
-/// The native weights on mull's kernel compute the dequantized model's function: logits differ
-/// from the f32 model's only by summation order.
+/// The native weights on mull's kernel compute the dequantized model's function on activations
+/// rounded to 16 bits per block of 32: logits stay within a few hundredths of the f32 model's
+/// (1.15e-2 at worst when measured), where 8-bit activations (candle's and llama.cpp's kernels)
+/// move them by up to about 1.
 #[test]
 fn native_logits_match_dequantized_f32() {
     let (native, f32) = (model(GgufWeights::Native), model(GgufWeights::F32));
@@ -175,7 +177,7 @@ fn native_logits_match_dequantized_f32() {
         }
     }
     println!("native vs f32: max |logit difference| {worst:.2e} over {positions} positions");
-    assert!(worst < 1e-3, "native vs f32 logits differ by {worst}");
+    assert!(worst < 3e-2, "native vs f32 logits differ by {worst}");
 }
 
 #[test]

@@ -1,67 +1,50 @@
-//! The inner loops of [`super::BlockInt8Matrix::matmul`]: a range of weight rows against every
-//! activation row. An AVX-512 tile kernel, an AVX2+FMA row kernel, and a portable one; the first
-//! the CPU runs is used.
+//! The inner loops of [`super::BlockInt8Matrix::matmul_quantized`]: a range of weight tiles
+//! against every activation row. An AVX-512 VNNI kernel, an AVX2 one and a portable one; the
+//! first the CPU runs is used.
 //!
-//! Each computes every output element by one fixed sequence of operations that does not depend on
-//! how many activation rows or weight rows it is given, so a row's result is the same alone or in
-//! any batch (on one CPU; the three kernels round differently from each other).
+//! All three compute output `(i, r)` by the same sequence: for each block `b` in order,
+//! `total = fma(f32(Σ_k q_w · q_x), scale_w · scale_x, total)`, then for offset weights
+//! `total = fma(min_w, sum_x, total)`. The integer sum is exact, so the result is the same bits in
+//! every kernel, tile shape and batch size.
 
 mod avx2;
 mod avx512;
 
 use std::ops::Range;
 
-use super::{BlockInt8Matrix, BLOCK};
+use super::{BlockInt8Matrix, QuantizedRows, BLOCK, TILE, TILE_BLOCK};
 use crate::parallel::SharedMut;
 
-/// One weight row: block `b` is block number `b · stride` of `q` (32 integers each), `scales`
-/// and `mins` (offsets, for Q4_1), all starting at the row's first block.
-#[derive(Clone, Copy)]
-pub(super) struct WeightRow<'a> {
-    pub cols: usize,
-    pub stride: usize,
-    pub q: &'a [i8],
-    pub scales: &'a [f32],
-    pub mins: Option<&'a [f32]>,
-}
-
-impl BlockInt8Matrix {
-    pub(super) fn row(&self, r: usize) -> WeightRow<'_> {
-        let (start, stride) = self.row_blocks(r);
-        WeightRow {
-            cols: self.cols,
-            stride,
-            q: &self.qs[start * BLOCK..],
-            scales: &self.scales[start..],
-            mins: self.mins.as_ref().map(|m| &m[start..]),
-        }
-    }
-}
-
-/// Activations: `x` `(m, cols)` and, for kernels that ask for them ([`Kernel::needs_sums`]) when
-/// the weights have offsets, `sums` `(m, cols / 32)`, the sum of each block of `x`.
-#[derive(Clone, Copy)]
-pub(super) struct Activations<'a> {
-    pub x: &'a [f32],
-    pub sums: &'a [f32],
-}
-
-/// Where a task writes: element `(i, j)` of its `(m, rows.len())` result goes to
-/// `y[i · ld + j0 + j]` of the whole `(m, ld)` output, which the tasks of one matmul share
-/// (each owns its columns), so results land in place instead of in a buffer copied afterwards.
+/// Where the tasks of one matmul write: element `(i, j)` of the `(m, ld)` output is
+/// `y[i · ld + j]`; each task owns the columns of its tiles.
 pub(super) struct Out<'a, 'y> {
     pub y: &'a SharedMut<'y, f32>,
     pub ld: usize,
-    pub j0: usize,
 }
 
 impl Out<'_, '_> {
+    /// Row `i`, columns `j..j + len`.
+    ///
     /// # Safety
-    /// `j` is one of this task's columns (no other task writes it).
+    /// Those columns belong to the calling task (no other task reaches them).
     #[inline(always)]
-    pub unsafe fn set(&self, i: usize, j: usize, v: f32) {
-        // SAFETY: the caller's contract; `write` checks the bounds.
-        unsafe { self.y.write(i * self.ld + self.j0 + j, v) }
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn span(&self, i: usize, j: usize, len: usize) -> &mut [f32] {
+        // SAFETY: the caller's contract; `part` checks the bounds.
+        unsafe { self.y.part(i * self.ld + j, len) }
+    }
+
+    /// Writes the first `len` lanes of a tile's outputs for row `i` (the last tile of a matrix
+    /// whose rows are not a multiple of 16 has fewer real rows than lanes).
+    ///
+    /// # Safety
+    /// As for [`Out::span`].
+    #[inline(always)]
+    pub unsafe fn tile(&self, i: usize, t: usize, rows: usize, lanes: &[f32; TILE]) {
+        let j = t * TILE;
+        let len = TILE.min(rows - j);
+        // SAFETY: the caller's contract.
+        unsafe { self.span(i, j, len) }.copy_from_slice(&lanes[..len]);
     }
 }
 
@@ -77,7 +60,7 @@ pub(super) fn select() -> Kernel {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::is_x86_feature_detected as has;
-        if has!("avx512f") {
+        if has!("avx512f") && has!("avx512bw") && has!("avx512vnni") {
             return Kernel::Avx512;
         }
         if has!("avx2") && has!("fma") {
@@ -88,60 +71,85 @@ pub(super) fn select() -> Kernel {
 }
 
 impl Kernel {
-    /// Whether [`Activations::sums`] must be filled for weights with offsets.
-    pub fn needs_sums(self) -> bool {
-        self != Kernel::Avx512
+    /// Whether this CPU runs the kernel.
+    #[cfg(test)]
+    pub fn runs_here(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::is_x86_feature_detected as has;
+            match self {
+                Kernel::Avx512 => has!("avx512f") && has!("avx512bw") && has!("avx512vnni"),
+                Kernel::Avx2 => has!("avx2") && has!("fma"),
+                Kernel::Portable => true,
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            self == Kernel::Portable
+        }
     }
 
-    /// `x · W[rows]ᵀ` `(m, rows.len())`, into `out`.
+    /// `x · W[tiles]ᵀ` into the tiles' columns of `out`.
     ///
     /// # Safety
-    /// `out`'s columns `j0..j0 + rows.len()` belong to this task alone.
-    pub unsafe fn run(self, w: &BlockInt8Matrix, rows: Range<usize>, a: Activations, out: &Out) {
-        let m = a.x.len() / w.cols.max(1);
+    /// `out`'s columns of `tiles` belong to this task alone.
+    pub unsafe fn run(
+        self,
+        w: &BlockInt8Matrix,
+        tiles: Range<usize>,
+        x: &QuantizedRows,
+        out: &Out,
+    ) {
+        assert!(tiles.end <= w.tiles() && x.cols() == w.cols);
+        assert_eq!(w.qs.len(), w.tiles() * (w.cols / BLOCK) * TILE_BLOCK);
         match self {
             #[cfg(target_arch = "x86_64")]
+            // SAFETY: `select` (or a test) chose this kernel on a CPU that has its features; the
+            // asserts above bound the tiles; the caller's contract covers `out`.
+            Kernel::Avx512 => unsafe { avx512::tiles(w, tiles, x, out) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above.
+            Kernel::Avx2 => unsafe { avx2::tiles(w, tiles, x, out) },
             // SAFETY: the caller's contract.
-            Kernel::Avx512 => unsafe { avx512::tiles(w, rows, a, out) },
-            _ => {
-                let mut col = vec![0f32; m];
-                for (j, r) in rows.enumerate() {
-                    match self {
-                        #[cfg(target_arch = "x86_64")]
-                        Kernel::Avx2 => avx2::dot(w.row(r), a, &mut col),
-                        _ => portable_dot(w.row(r), a, &mut col),
-                    }
-                    for (i, &v) in col.iter().enumerate() {
-                        // SAFETY: j < n is one of this task's columns.
-                        unsafe { out.set(i, j, v) };
+            _ => unsafe { portable(w, tiles, x, out) },
+        }
+    }
+}
+
+/// Block `b` of tile `t`, activation row `i`: `Σ_k q_w · q_x` for each of the tile's 16 rows.
+fn block_dots(w: &BlockInt8Matrix, t: usize, b: usize, x: &QuantizedRows, i: usize) -> [i32; TILE] {
+    let nb = w.cols / BLOCK;
+    let wq = &w.qs[(t * nb + b) * TILE_BLOCK..][..TILE_BLOCK];
+    let xq = &x.q[i * w.cols + b * BLOCK..][..BLOCK];
+    let mut dots = [0i32; TILE];
+    for (pair, xs) in wq.chunks_exact(2 * TILE).zip(xq.chunks_exact(2)) {
+        for (d, ws) in dots.iter_mut().zip(pair.chunks_exact(2)) {
+            *d += ws[0] as i32 * xs[0] as i32 + ws[1] as i32 * xs[1] as i32;
+        }
+    }
+    dots
+}
+
+/// # Safety
+/// `out`'s columns of `tiles` belong to this task alone.
+unsafe fn portable(w: &BlockInt8Matrix, tiles: Range<usize>, x: &QuantizedRows, out: &Out) {
+    let nb = w.cols / BLOCK;
+    for t in tiles {
+        for i in 0..x.rows() {
+            let mut total = [0f32; TILE];
+            for b in 0..nb {
+                let dots = block_dots(w, t, b, x, i);
+                let at = (t * nb + b) * TILE;
+                let xs = x.scales[i * nb + b];
+                for (c, tot) in total.iter_mut().enumerate() {
+                    *tot = (dots[c] as f32).mul_add(w.scales[at + c] * xs, *tot);
+                    if let Some(mins) = &w.mins {
+                        *tot = mins[at + c].mul_add(x.sums[i * nb + b], *tot);
                     }
                 }
             }
+            // SAFETY: tile t is this task's.
+            unsafe { out.tile(i, t, w.rows, &total) };
         }
-    }
-}
-
-/// Σ of one block of activations, in a fixed order.
-pub(super) fn block_sum(x: &[f32]) -> f32 {
-    x.iter().sum()
-}
-
-pub(super) fn portable_dot(w: WeightRow, a: Activations, y: &mut [f32]) {
-    let (cols, stride) = (w.cols, w.stride);
-    let nb = cols / BLOCK;
-    for (row, yv) in y.iter_mut().enumerate() {
-        let xr = &a.x[row * cols..(row + 1) * cols];
-        let mut acc = 0f32;
-        for (b, xb) in xr.chunks_exact(BLOCK).enumerate() {
-            let at = b * stride;
-            let qb = &w.q[at * BLOCK..(at + 1) * BLOCK];
-            let t: f32 = qb.iter().zip(xb).map(|(&q, &v)| q as f32 * v).sum();
-            acc += t * w.scales[at];
-        }
-        if let Some(mins) = w.mins {
-            let sums = &a.sums[row * nb..(row + 1) * nb];
-            acc += (0..nb).map(|b| mins[b * stride] * sums[b]).sum::<f32>();
-        }
-        *yv = acc;
     }
 }

@@ -1,17 +1,24 @@
 //! Quantized weights kept as the file's exact integers (one `i8` per weight, an f32 scale and
-//! offset per block of 32) and multiplied against **f32 activations**.
+//! offset per block of 32), multiplied against activations rounded to **16-bit integers** per
+//! block of 32 (an f32 scale each), in exact integer arithmetic.
 //!
-//! candle's quantized matmul quantizes the activations to 8 bits before its integer dot product.
-//! On SmolLM2 that moves logits by up to ~1.5 and flips near-tied top-1 tokens against the
-//! dequantized model. Here activations stay f32, so a quantized model computes the dequantized
-//! model's function up to summation order.
+//! candle's quantized matmul (like llama.cpp's) rounds activations to 8 bits before its integer
+//! dot product; on SmolLM2 that moves logits by up to ~1.5 and flips near-tied top-1 tokens
+//! against the dequantized model. Sixteen bits are 256 times finer (an element's error is at most
+//! 1/65534 of its block's largest magnitude), and 16 × 8-bit products summed in pairs are the
+//! operand of the CPU's pairwise integer multiply-add (`vpdpwssd`, `vpmaddwd`): twice as many
+//! multiply-adds per instruction as f32, with no conversion of the weights to floating point.
 //!
-//! Every output element is produced by one fixed sequence of operations whatever the number of
-//! activation rows or threads, so a row gives bit-identical results alone or in a batch of 64.
+//! A block's integer dot product is exact, so it is the same in every kernel; each output then
+//! takes, block by block, one fused multiply-add `total += f32(Σ q·x) · (scale · x_scale)` (and
+//! `total += min · x_scale·Σx` for offset formats). Every kernel — AVX-512, AVX2, portable —
+//! follows that one sequence, so results are the same bits on every CPU, and a row gives the same
+//! bits alone or in a batch of any size.
 //!
 //! Q4_0, Q4_1 and Q8_0 blocks convert exactly (their values are `d·q + m` with small integers
 //! `q`); other GGML types are not handled here (`from_qtensor` returns `None`).
 
+mod activations;
 mod kernel;
 
 use candle_core::quantized::{GgmlDType, QTensor};
@@ -19,20 +26,25 @@ use candle_core::{CpuStorage, CustomOp1, Layout, Shape};
 use half::f16;
 
 use crate::parallel::{for_ranges, SharedMut};
+use activations::QuantizedRows;
 
 /// Weights per block (the GGML block size of Q4_0, Q4_1 and Q8_0).
 pub const BLOCK: usize = 32;
 
-/// Rows stored interleaved, block by block, so a tile of this many rows reads one sequential
-/// stream (four separate row streams defeated the prefetcher on matrices larger than the cache).
-const GROUP: usize = 4;
+/// Weight rows (output columns) per tile: one 512-bit vector of i32 or f32 lanes.
+pub const TILE: usize = 16;
+
+/// Bytes of one tile's block: 16 pairs of input columns × 16 rows × 2 weights.
+const TILE_BLOCK: usize = TILE * BLOCK;
 
 /// A `(rows, cols)` weight matrix of blocks of 32 values `scale · q + min`.
 ///
-/// Layout: the first `rows / 4 · 4` rows in groups of four, each group storing block 0 of its four
-/// rows, then block 1 of its four rows, ...; the remaining rows one after another. Block `b` of
-/// row `r` is block number `start(r) + b · stride(r)` of `qs` (32 integers each), `scales` and
-/// `mins` (see [`BlockInt8Matrix::row_blocks`]).
+/// Layout: rows in tiles of 16 (the last one padded with zero rows). Tile `t`'s block `b` is the
+/// 512 bytes at `(t · nb + b) · 512` of `qs`: for each pair `p` of the block's 32 input columns,
+/// 32 bytes holding, for each row `c` of the tile, its weights at columns `2p` and `2p + 1`. Those
+/// 32 bytes sign-extend into exactly the 16 × 2 operand of a pairwise multiply-add whose lanes
+/// are the tile's 16 outputs. `scales` and `mins` are `(tiles, nb, 16)`, so the 16 scales a tile's
+/// block needs are one vector.
 #[derive(Debug, Clone)]
 pub struct BlockInt8Matrix {
     rows: usize,
@@ -51,47 +63,16 @@ struct RowMajor {
     mins: Option<Vec<f32>>, // (rows, cols / 32)
 }
 
-/// Row `r`'s blocks in a `(rows, cols)` matrix: block `b` is block number `start + b · stride`.
-fn row_blocks(rows: usize, cols: usize, r: usize) -> (usize, usize) {
-    let nb = cols / BLOCK;
-    let grouped = rows / GROUP * GROUP;
-    if r < grouped {
-        (r / GROUP * GROUP * nb + r % GROUP, GROUP)
-    } else {
-        (r * nb, 1)
-    }
+/// Where weight `(r, k)` sits in the packed `qs` of a matrix with `nb` blocks per row.
+fn q_index(nb: usize, r: usize, k: usize) -> usize {
+    let (t, c) = (r / TILE, r % TILE);
+    let (b, kk) = (k / BLOCK, k % BLOCK);
+    (t * nb + b) * TILE_BLOCK + (kk / 2) * (2 * TILE) + 2 * c + kk % 2
 }
 
-/// For each block in row-major order (`r · nb + b`), its number in the packed layout.
-fn packed_order(rows: usize, cols: usize) -> Vec<usize> {
-    let nb = cols / BLOCK;
-    (0..rows)
-        .flat_map(|r| {
-            let (start, stride) = row_blocks(rows, cols, r);
-            (0..nb).map(move |b| start + b * stride)
-        })
-        .collect()
-}
-
-/// Blocks moved so that block `i` of the inputs lands at `to(i)`.
-fn relayout(
-    qs: &[i8],
-    scales: &[f32],
-    mins: Option<&[f32]>,
-    to: impl Fn(usize) -> usize,
-) -> (Vec<i8>, Vec<f32>, Option<Vec<f32>>) {
-    let mut out_qs = vec![0; qs.len()];
-    let mut out_scales = vec![0.0; scales.len()];
-    let mut out_mins = mins.map(|m| vec![0.0; m.len()]);
-    for (i, block) in qs.chunks_exact(BLOCK).enumerate() {
-        let j = to(i);
-        out_qs[j * BLOCK..(j + 1) * BLOCK].copy_from_slice(block);
-        out_scales[j] = scales[i];
-        if let (Some(dst), Some(src)) = (out_mins.as_mut(), mins) {
-            dst[j] = src[i];
-        }
-    }
-    (out_qs, out_scales, out_mins)
+/// Where the scale (and offset) of row `r`'s block `b` sits in the packed `scales` (`mins`).
+fn scale_index(nb: usize, r: usize, b: usize) -> usize {
+    (r / TILE * nb + b) * TILE + r % TILE
 }
 
 fn f16_at(bytes: &[u8], at: usize) -> f32 {
@@ -160,15 +141,28 @@ impl BlockInt8Matrix {
         })))
     }
 
-    /// Where row `r`'s blocks are: block `b` is block number `start + b · stride`.
-    fn row_blocks(&self, r: usize) -> (usize, usize) {
-        row_blocks(self.rows, self.cols, r)
+    fn tiles(&self) -> usize {
+        self.rows.div_ceil(TILE)
     }
 
     fn pack(m: RowMajor) -> Self {
-        let order = packed_order(m.rows, m.cols);
-        let (qs, scales, mins) =
-            relayout(&m.qs, &m.scales, m.mins.as_deref(), |plain| order[plain]);
+        let nb = m.cols / BLOCK;
+        let padded = m.rows.div_ceil(TILE) * TILE;
+        let mut qs = vec![0i8; padded * m.cols];
+        let mut scales = vec![0f32; padded * nb];
+        let mut mins = m.mins.as_ref().map(|_| vec![0f32; padded * nb]);
+        for r in 0..m.rows {
+            for (k, &q) in m.qs[r * m.cols..(r + 1) * m.cols].iter().enumerate() {
+                qs[q_index(nb, r, k)] = q;
+            }
+            for b in 0..nb {
+                let at = scale_index(nb, r, b);
+                scales[at] = m.scales[r * nb + b];
+                if let (Some(dst), Some(src)) = (mins.as_mut(), m.mins.as_ref()) {
+                    dst[at] = src[r * nb + b];
+                }
+            }
+        }
         BlockInt8Matrix {
             rows: m.rows,
             cols: m.cols,
@@ -179,17 +173,24 @@ impl BlockInt8Matrix {
     }
 
     fn row_major(&self) -> RowMajor {
-        let order = packed_order(self.rows, self.cols);
-        let mut unpacked = vec![0; order.len()];
-        for (plain, &packed) in order.iter().enumerate() {
-            unpacked[packed] = plain;
+        let (rows, cols) = (self.rows, self.cols);
+        let nb = cols / BLOCK;
+        let mut qs = Vec::with_capacity(rows * cols);
+        let mut scales = Vec::with_capacity(rows * nb);
+        let mut mins = self.mins.as_ref().map(|_| Vec::with_capacity(rows * nb));
+        for r in 0..rows {
+            qs.extend((0..cols).map(|k| self.qs[q_index(nb, r, k)]));
+            for b in 0..nb {
+                let at = scale_index(nb, r, b);
+                scales.push(self.scales[at]);
+                if let (Some(dst), Some(src)) = (mins.as_mut(), self.mins.as_ref()) {
+                    dst.push(src[at]);
+                }
+            }
         }
-        let (qs, scales, mins) = relayout(&self.qs, &self.scales, self.mins.as_deref(), |i| {
-            unpacked[i]
-        });
         RowMajor {
-            rows: self.rows,
-            cols: self.cols,
+            rows,
+            cols,
             qs,
             scales,
             mins,
@@ -253,37 +254,27 @@ impl BlockInt8Matrix {
 
     fn matmul_with(&self, kernel: kernel::Kernel, x: &[f32], m: usize) -> Vec<f32> {
         assert_eq!(x.len(), m * self.cols, "activation length");
-        // Σ x over each block, for kernels that add the offsets as Σ_b min_b · Σ_i x_i.
-        let x_sums: Vec<f32> = match self.mins {
-            Some(_) if kernel.needs_sums() => {
-                x.chunks_exact(BLOCK).map(kernel::block_sum).collect()
-            }
-            _ => Vec::new(),
-        };
-        let acts = kernel::Activations { x, sums: &x_sums };
-        // Tasks take disjoint ranges of weight rows and write those columns of the output.
-        let mut out = vec![0f32; m * self.rows];
+        let acts = QuantizedRows::new(x, self.cols, self.mins.is_some());
+        self.matmul_quantized(kernel, &acts)
+    }
+
+    /// `y = x Wᵀ` for activations already rounded to 16 bits (see [`QuantizedRows`]).
+    fn matmul_quantized(&self, kernel: kernel::Kernel, x: &QuantizedRows) -> Vec<f32> {
+        assert_eq!(x.cols(), self.cols, "activation width");
+        assert!(
+            self.mins.is_none() || x.has_sums(),
+            "offset weights need block sums"
+        );
+        let mut out = vec![0f32; x.rows() * self.rows];
         let shared = SharedMut::new(&mut out);
-        // Work units: whole groups of four rows, then the remaining rows one by one.
-        let groups = self.rows / GROUP;
-        let units = groups + self.rows % GROUP;
-        let unit_row = |u: usize| {
-            if u <= groups {
-                u * GROUP
-            } else {
-                groups * GROUP + (u - groups)
-            }
+        let target = kernel::Out {
+            y: &shared,
+            ld: self.rows,
         };
-        for_ranges(units, |range| {
-            let rows = unit_row(range.start)..unit_row(range.end);
-            let out = kernel::Out {
-                y: &shared,
-                ld: self.rows,
-                j0: rows.start,
-            };
-            // SAFETY: unit ranges of one call are disjoint, so their row ranges are too: output
-            // columns `rows` are written by this task only.
-            unsafe { kernel.run(self, rows, acts, &out) };
+        // Tasks take disjoint ranges of tiles and write those columns of the output.
+        for_ranges(self.tiles(), |tiles| {
+            // SAFETY: the tile ranges of one call are disjoint, so are their output columns.
+            unsafe { kernel.run(self, tiles, x, &target) };
         });
         out
     }

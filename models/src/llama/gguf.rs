@@ -29,7 +29,7 @@ pub enum GgufWeights {
     /// Re-quantized to Q8_0 and run by candle's integer kernel (activations quantized to 8
     /// bits; candle has a fast Q8_0 dot product and none for Q4_1).
     Q8_0,
-    /// The file's own quantized integers, run on CPU by mull's f32-activation kernel
+    /// The file's own quantized integers, run on CPU by mull's 16-bit-activation kernel
     /// ([`crate::block_int8`]) for Q4_0, Q4_1 and Q8_0, by candle's for other types.
     Native,
 }
@@ -491,9 +491,10 @@ mod tests {
             let d = max_abs_diff(&want, &got);
             assert!(d < 1e-5, "{kind:?}: max abs diff {d}");
         }
-        // Q8_0 storage. Native runs mull's f32-activation kernel: the dequantized model's logits
-        // up to summation order. candle's kernel quantizes activations to 8 bits: close, not
-        // equal (the random tiny model's top-1 margins are too small to compare top-1 on).
+        // Q8_0 storage. Native runs mull's kernel on activations rounded to 16 bits per block:
+        // within about 1e-4 of the logit scale (2.2e-5 measured). candle's kernel rounds them to
+        // 8 bits: close, not equal (the random tiny model's top-1 margins are too small to
+        // compare top-1 on).
         let path8 = dir.path().join("tiny8.gguf");
         write_tiny_gguf(&model, &path8, GgmlDType::Q8_0, "llama");
         let (deq, _) = load_gguf(&path8, GgufWeights::F32, &Device::Cpu).unwrap();
@@ -505,7 +506,7 @@ mod tests {
             .unwrap()
             .to_scalar::<f32>()
             .unwrap();
-        for (kind, bound) in [(GgufWeights::Native, 1e-5), (GgufWeights::Q8_0, 0.05)] {
+        for (kind, bound) in [(GgufWeights::Native, 1e-4), (GgufWeights::Q8_0, 0.05)] {
             let (q, _) = load_gguf(&path8, kind, &Device::Cpu).unwrap();
             assert!(q.is_quantized() && !deq.is_quantized());
             let d = max_abs_diff(&want, &all_logits(&q, &seq));

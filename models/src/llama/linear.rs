@@ -1,6 +1,6 @@
 //! A projection whose weight is a dense f32 tensor (trainable, or dequantized GGUF), a quantized
 //! GGUF tensor used through candle's `QMatMul`, or the exact integers of one run by mull's
-//! f32-activation kernel ([`crate::block_int8`]).
+//! integer kernel on 16-bit activations ([`crate::block_int8`]).
 
 use candle_core::quantized::{QMatMul, QStorage, QTensor};
 use candle_core::{Module, Result, Tensor};
@@ -13,8 +13,8 @@ use crate::block_int8::{BlockInt8MatMul, BlockInt8Matrix};
 pub enum QuantKernel {
     /// candle's integer kernels: activations are quantized to 8 bits; any GGML type and device.
     Candle,
-    /// mull's kernel on the file's exact integers with f32 activations (CPU; Q4_0, Q4_1 and
-    /// Q8_0); other types and devices fall back to candle's.
+    /// mull's kernel on the file's exact integers with activations rounded to 16 bits per block
+    /// (CPU; Q4_0, Q4_1 and Q8_0); other types and devices fall back to candle's.
     BlockInt8,
 }
 

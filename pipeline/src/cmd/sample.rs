@@ -49,7 +49,7 @@ pub struct Args {
     #[arg(long)]
     system: Option<String>,
     /// Weights to sample with: auto is native for GGUF files on CPU (the file's exact integers
-    /// on f32 activations), f32 otherwise; q8_0 runs candle's 8-bit kernel.
+    /// on 16-bit activations), f32 otherwise; q8_0 runs candle's 8-bit kernel.
     #[arg(long, value_enum, default_value_t = WeightsArg::Auto)]
     weights: WeightsArg,
     /// Prompts decoded together in one block (all N attempts of each prompt share the block).

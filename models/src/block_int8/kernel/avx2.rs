@@ -1,121 +1,103 @@
-//! AVX2+FMA: per activation row, `Σ_b scale_b · (Σ_i q_i x_i) + Σ_b min_b · sum_b`; four
-//! activation rows share each conversion of the weights to f32.
+//! AVX2: as the AVX-512 kernel with 8-lane vectors, so a tile is two halves, and `vpmaddwd`
+//! plus an integer add in place of `vpdpwssd` (the same exact integer sums).
 
-use super::{Activations, WeightRow, BLOCK};
 use std::arch::x86_64::*;
+use std::ops::Range;
 
-pub(super) fn dot(w: WeightRow, a: Activations, y: &mut [f32]) {
-    let (cols, stride) = (w.cols, w.stride);
-    let nb = cols / BLOCK;
-    let last = nb.saturating_sub(1) * stride;
-    assert!(cols % BLOCK == 0 && w.q.len() >= (last + 1) * BLOCK && w.scales.len() > last);
-    assert!(a.x.len() == y.len() * cols);
-    // The offsets of the row, gathered once from their stride.
-    let mins: Option<Vec<f32>> = w.mins.map(|m| (0..nb).map(|b| m[b * stride]).collect());
-    if mins.is_some() {
-        assert!(a.sums.len() == y.len() * nb);
-    }
-    let mins = mins.as_deref();
-    let mut row = 0;
-    // SAFETY: `select` returns this kernel only when AVX2 and FMA are present; the asserts above
-    // bound every pointer the kernels read.
-    unsafe {
-        while row + 4 <= y.len() {
-            let out = rows::<4>(w, mins, a, row);
-            y[row..row + 4].copy_from_slice(&out);
-            row += 4;
-        }
-        while row < y.len() {
-            let [v] = rows::<1>(w, mins, a, row);
-            y[row] = v;
-            row += 1;
-        }
-    }
-}
+use super::{BlockInt8Matrix, Out, QuantizedRows, BLOCK, TILE, TILE_BLOCK};
 
-/// Activation rows `first..first + R` against one weight row (`mins`: its offsets, contiguous).
+/// `x · W[tiles]ᵀ` into the tiles' columns of `out`.
 ///
 /// # Safety
-/// The CPU has AVX2 and FMA; the slices have the lengths `dot` asserts, with at least
-/// `first + R` activation rows.
-#[target_feature(enable = "avx2,fma")]
-unsafe fn rows<const R: usize>(
-    w: WeightRow,
-    mins: Option<&[f32]>,
-    a: Activations,
-    first: usize,
-) -> [f32; R] {
-    let (cols, stride) = (w.cols, w.stride);
-    let nb = cols / BLOCK;
-    let mut acc = [_mm256_setzero_ps(); R];
-    let qp = w.q.as_ptr();
-    // SAFETY (all pointer arithmetic and loads below): within the bounds `dot` asserts.
-    let xp = unsafe { a.x.as_ptr().add(first * cols) };
-    for b in 0..nb {
-        let at = b * stride;
-        let d = w.scales[at];
-        // 32 weights → four vectors of eight f32 (exact: |q| ≤ 128).
-        let (lo, hi) = unsafe {
-            (
-                _mm_loadu_si128(qp.add(at * BLOCK) as *const __m128i),
-                _mm_loadu_si128(qp.add(at * BLOCK + 16) as *const __m128i),
-            )
-        };
-        let w0 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo));
-        let w1 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8)));
-        let w2 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi));
-        let w3 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8)));
-        let s = _mm256_set1_ps(d);
-        for (r, acc_r) in acc.iter_mut().enumerate() {
-            let xv = unsafe {
-                let xb = xp.add(r * cols + b * BLOCK);
-                [
-                    _mm256_loadu_ps(xb),
-                    _mm256_loadu_ps(xb.add(8)),
-                    _mm256_loadu_ps(xb.add(16)),
-                    _mm256_loadu_ps(xb.add(24)),
-                ]
-            };
-            let mut t = _mm256_mul_ps(w0, xv[0]);
-            t = _mm256_fmadd_ps(w1, xv[1], t);
-            t = _mm256_fmadd_ps(w2, xv[2], t);
-            t = _mm256_fmadd_ps(w3, xv[3], t);
-            *acc_r = _mm256_fmadd_ps(t, s, *acc_r);
+/// The CPU has AVX2 and FMA; otherwise as for the AVX-512 kernel.
+pub(super) unsafe fn tiles(w: &BlockInt8Matrix, tiles: Range<usize>, x: &QuantizedRows, out: &Out) {
+    let m = x.rows();
+    let offsets = w.mins.is_some();
+    for t in tiles {
+        let mut i = 0;
+        while i < m {
+            // SAFETY: the function's contract; rows i..i + 2 (or i) and tile t exist.
+            unsafe {
+                match (m - i >= 2, offsets) {
+                    (true, false) => block_tile::<2, false>(w, t, x, out, i),
+                    (true, true) => block_tile::<2, true>(w, t, x, out, i),
+                    (false, false) => block_tile::<1, false>(w, t, x, out, i),
+                    (false, true) => block_tile::<1, true>(w, t, x, out, i),
+                }
+            }
+            i += if m - i >= 2 { 2 } else { 1 };
         }
     }
-    let mut out = [0f32; R];
-    for (o, v) in out.iter_mut().zip(acc) {
-        *o = hsum(v);
-    }
-    if let Some(mins) = mins {
-        // Σ_b min_b · sum_b, eight blocks per vector, the rest in scalar order.
-        let full = nb / 8 * 8;
-        for (r, o) in out.iter_mut().enumerate() {
-            let sums = &a.sums[(first + r) * nb..(first + r + 1) * nb];
-            let mut v = _mm256_setzero_ps();
-            for j in (0..full).step_by(8) {
-                let (m8, s8) = unsafe {
-                    (
-                        _mm256_loadu_ps(mins.as_ptr().add(j)),
-                        _mm256_loadu_ps(sums.as_ptr().add(j)),
-                    )
-                };
-                v = _mm256_fmadd_ps(m8, s8, v);
-            }
-            let mut t = hsum(v);
-            for j in full..nb {
-                t += mins[j] * sums[j];
-            }
-            *o += t;
-        }
-    }
-    out
 }
 
+/// Activation rows `i0..i0 + R` × tile `t`.
+///
+/// # Safety
+/// As for [`tiles`], with those rows and the tile in range.
 #[target_feature(enable = "avx2,fma")]
-fn hsum(v: __m256) -> f32 {
-    let s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    let s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    _mm_cvtss_f32(s)
+unsafe fn block_tile<const R: usize, const OFFSETS: bool>(
+    w: &BlockInt8Matrix,
+    t: usize,
+    x: &QuantizedRows,
+    out: &Out,
+    i0: usize,
+) {
+    let cols = w.cols;
+    let nb = cols / BLOCK;
+    assert!(i0 + R <= x.rows() && (t + 1) * nb * TILE_BLOCK <= w.qs.len());
+    let mins = w.mins.as_deref().unwrap_or(&w.scales);
+    let xq: [*const i16; R] = std::array::from_fn(|ii| x.q[(i0 + ii) * cols..].as_ptr());
+    let mut total = [[_mm256_setzero_ps(); 2]; R];
+    for b in 0..nb {
+        let wb = w.qs[(t * nb + b) * TILE_BLOCK..].as_ptr();
+        let mut acc = [[_mm256_setzero_si256(); 2]; R];
+        for p in 0..BLOCK / 2 {
+            // SAFETY: pair p of block b lies inside the tile's block (asserted above) and inside
+            // each activation row.
+            unsafe {
+                let line = wb.add(p * 2 * TILE);
+                let wv = [
+                    _mm256_cvtepi8_epi16(_mm_loadu_si128(line.cast())),
+                    _mm256_cvtepi8_epi16(_mm_loadu_si128(line.add(TILE).cast())),
+                ];
+                for (acc_row, xr) in acc.iter_mut().zip(&xq) {
+                    let pair = xr.add(b * BLOCK + 2 * p).cast::<i32>().read_unaligned();
+                    let xv = _mm256_set1_epi32(pair);
+                    for (a, wh) in acc_row.iter_mut().zip(&wv) {
+                        *a = _mm256_add_epi32(*a, _mm256_madd_epi16(*wh, xv));
+                    }
+                }
+            }
+        }
+        let at = (t * nb + b) * TILE;
+        for half in 0..2 {
+            let lanes = at + 8 * half..at + 8 * half + 8;
+            // SAFETY: the tile's scales (offsets) of block b are in range.
+            let (sw, mw) = unsafe {
+                (
+                    _mm256_loadu_ps(w.scales[lanes.clone()].as_ptr()),
+                    _mm256_loadu_ps(mins[lanes].as_ptr()),
+                )
+            };
+            for ii in 0..R {
+                let row = (i0 + ii) * nb + b;
+                let s = _mm256_mul_ps(sw, _mm256_set1_ps(x.scales[row]));
+                let dot = _mm256_cvtepi32_ps(acc[ii][half]);
+                total[ii][half] = _mm256_fmadd_ps(dot, s, total[ii][half]);
+                if OFFSETS {
+                    let sum = _mm256_set1_ps(x.sums[row]);
+                    total[ii][half] = _mm256_fmadd_ps(mw, sum, total[ii][half]);
+                }
+            }
+        }
+    }
+    for (ii, halves) in total.iter().enumerate() {
+        let mut lanes = [0f32; TILE];
+        // SAFETY: `lanes` holds 16 floats; tile t is this call's (the contract).
+        unsafe {
+            _mm256_storeu_ps(lanes.as_mut_ptr(), halves[0]);
+            _mm256_storeu_ps(lanes.as_mut_ptr().add(8), halves[1]);
+            out.tile(i0 + ii, t, w.rows, &lanes);
+        }
+    }
 }

@@ -1,0 +1,101 @@
+//! Activations rounded to 16-bit integers per block of 32, the input of the integer kernels.
+//!
+//! Block `b` of row `i` is `scale · q` with `scale = max|x| / 32767` over the block and
+//! `q = round_ties_even(x / scale)`, so `|q| <= 32767` and each element is within `scale / 2` of
+//! its value. A block with a NaN or an infinity gets a NaN scale (and zero integers), so the
+//! outputs it feeds are NaN rather than silently finite.
+
+use super::BLOCK;
+use crate::vmath::multiversion;
+
+/// The largest integer an activation rounds to: products with 8-bit weights summed over a block
+/// (32 · 32767 · 128 < 2³¹) cannot overflow an i32 lane, nor a pair sum an i16 multiply-add.
+const Q_MAX: f32 = 32767.0;
+
+/// `(m, cols)` activations as integers with per-block scales.
+#[derive(Debug, Clone)]
+pub(super) struct QuantizedRows {
+    cols: usize,
+    /// `(m, cols)`.
+    pub(super) q: Vec<i16>,
+    /// `(m, cols / 32)`: each block's scale.
+    pub(super) scales: Vec<f32>,
+    /// `(m, cols / 32)`: `scale · Σ q` of each block, for weights with offsets; else empty.
+    pub(super) sums: Vec<f32>,
+}
+
+impl QuantizedRows {
+    /// Rounds `x` `(m, cols)`; `with_sums` also keeps each block's sum (for offset weights).
+    pub fn new(x: &[f32], cols: usize, with_sums: bool) -> Self {
+        assert!(
+            cols.is_multiple_of(BLOCK) && x.len().is_multiple_of(cols.max(1)),
+            "activations of {} values in rows of {cols}",
+            x.len()
+        );
+        let blocks = x.len() / BLOCK;
+        let mut q = vec![0i16; x.len()];
+        let mut scales = vec![0f32; blocks];
+        let mut sums = vec![0f32; if with_sums { blocks } else { 0 }];
+        quantize(x, &mut q, &mut scales, &mut sums);
+        QuantizedRows {
+            cols,
+            q,
+            scales,
+            sums,
+        }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.q.len() / self.cols.max(1)
+    }
+
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    pub fn has_sums(&self) -> bool {
+        !self.sums.is_empty() || self.q.is_empty()
+    }
+
+    /// The values the integers stand for, `(m, cols)` (for tests and error bounds).
+    #[cfg(test)]
+    pub fn dequantize(&self) -> Vec<f32> {
+        self.q
+            .chunks_exact(BLOCK)
+            .zip(&self.scales)
+            .flat_map(|(q, &s)| q.iter().map(move |&v| v as f32 * s))
+            .collect()
+    }
+}
+
+multiversion! {
+    /// Rounds every block of `x` into `q`, its scale into `scales` and, when `sums` is not
+    /// empty, `scale · Σ q` into `sums`.
+    pub fn quantize(x: &[f32], q: &mut [i16], scales: &mut [f32], sums: &mut [f32]) -> () {
+        for (b, (xb, qb)) in x.chunks_exact(BLOCK).zip(q.chunks_exact_mut(BLOCK)).enumerate() {
+            // The largest magnitude, as bits: for non-negative floats the integer order is the
+            // float order (and a NaN is above +∞), and an integer maximum vectorizes.
+            let top = xb.iter().fold(0u32, |m, v| m.max(v.to_bits() & 0x7FFF_FFFF));
+            let amax = f32::from_bits(top);
+            let (scale, inv) = if !amax.is_finite() {
+                (f32::NAN, 0.0)
+            } else if amax == 0.0 {
+                (0.0, 0.0)
+            } else {
+                (amax / Q_MAX, Q_MAX / amax)
+            };
+            let mut total = 0i32;
+            for (o, &v) in qb.iter_mut().zip(xb) {
+                // |v · inv| <= 32767 up to rounding; the clamp also catches an infinite `inv`
+                // (a block below 32767 / f32::MAX), and a NaN converts to 0.
+                let r = (v * inv).round_ties_even().clamp(-Q_MAX, Q_MAX) as i32;
+                *o = r as i16;
+                total += r;
+            }
+            scales[b] = scale;
+            if let Some(s) = sums.get_mut(b) {
+                *s = scale * total as f32;
+            }
+        }
+    }
+}
