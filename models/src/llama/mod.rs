@@ -9,6 +9,7 @@
 //! - `cached_attention`: attention over the cache on CPU as one op, over exactly the visible
 //!   columns of each query;
 //! - [`linear`]: dense or quantized projections;
+//! - `swiglu`: the gated activation of a fused gate-and-up projection as one CPU op;
 //! - [`gguf`]: GGUF loading (dequantized, Q8_0, or native quantization);
 //! - [`io`]: safetensors checkpoints in the HF layout.
 
@@ -20,6 +21,7 @@ pub mod gguf;
 pub mod io;
 pub mod linear;
 pub mod model;
+mod swiglu;
 
 pub use cache::KvCache;
 pub use config::{Config, EosIds};

@@ -111,7 +111,6 @@ struct Mlp {
     down_proj: Linear,
     /// gate and up stacked, for quantized inference.
     gate_up: Option<Linear>,
-    intermediate: usize,
 }
 
 impl Mlp {
@@ -125,21 +124,19 @@ impl Mlp {
             up_proj,
             down_proj: src.linear(d, i, "down_proj")?,
             gate_up,
-            intermediate: i,
         })
     }
 
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let (gate, up) = match &self.gate_up {
-            Some(gu) => {
-                let y = gu.forward(x)?; // (b, t, 2 i)
-                let i = self.intermediate;
-                (y.narrow(D::Minus1, 0, i)?, y.narrow(D::Minus1, i, i)?)
+        let gated = match &self.gate_up {
+            // (b, t, 2 i) → (b, t, i) in one op.
+            Some(gu) => super::swiglu::swiglu(&gu.forward(x)?)?,
+            None => {
+                let gate = candle_nn::ops::silu(&self.gate_proj.forward(x)?)?;
+                (gate * self.up_proj.forward(x)?)?
             }
-            None => (self.gate_proj.forward(x)?, self.up_proj.forward(x)?),
         };
-        let gate = candle_nn::ops::silu(&gate)?;
-        Ok(self.down_proj.forward(&(gate * up)?)?)
+        Ok(self.down_proj.forward(&gated)?)
     }
 }
 

@@ -1,0 +1,93 @@
+//! SwiGLU of a fused gate-and-up projection as one CPU op: `silu(g) · u` for `[g | u]` rows.
+//!
+//! The unfused form is three candle ops (two strided narrows, `silu` with libm's `expf` one
+//! element at a time, a strided multiply). This one reads each row once, on both threads, with
+//! [`crate::vmath::exp`] (vectorized, and the same bits on every machine).
+
+use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
+
+use crate::parallel::{for_ranges, SharedMut};
+use crate::vmath::{exp, multiversion};
+
+/// `y` `(.., 2 i)` = `[gate | up]` → `silu(gate) · up` `(.., i)`. Inference only (no backward).
+pub(super) fn swiglu(y: &Tensor) -> Result<Tensor> {
+    if !y.device().is_cpu() || y.dtype() != candle_core::DType::F32 {
+        let i = y.dim(candle_core::D::Minus1)? / 2;
+        let gate = y.narrow(candle_core::D::Minus1, 0, i)?;
+        let up = y.narrow(candle_core::D::Minus1, i, i)?;
+        return candle_nn::ops::silu(&gate)? * up;
+    }
+    y.apply_op1_no_bwd(&SwiGlu)
+}
+
+struct SwiGlu;
+
+multiversion! {
+    /// Each row `[g | u]` of `y` (rows of `2 i`) → `g / (1 + e^(-g)) · u` into `out` (rows of `i`).
+    pub fn gated_rows(y: &[f32], i: usize, out: &mut [f32]) -> () {
+        for (row, o) in y.chunks_exact(2 * i).zip(out.chunks_exact_mut(i)) {
+            let (g, u) = row.split_at(i);
+            for ((o, &g), &u) in o.iter_mut().zip(g).zip(u) {
+                *o = g / (1.0 + exp(-g)) * u;
+            }
+        }
+    }
+}
+
+impl CustomOp1 for SwiGlu {
+    fn name(&self) -> &'static str {
+        "swiglu"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        let dims = layout.shape().dims();
+        let Some((&width, lead)) = dims.split_last() else {
+            candle_core::bail!("swiglu: a scalar input");
+        };
+        if width % 2 != 0 {
+            candle_core::bail!("swiglu: odd last dimension {width}");
+        }
+        let Some((start, end)) = layout.contiguous_offsets() else {
+            candle_core::bail!("swiglu: input must be contiguous");
+        };
+        let y = &storage.as_slice::<f32>()?[start..end];
+        let i = width / 2;
+        let rows = y.len() / width.max(1);
+        let mut out = vec![0f32; rows * i];
+        let shared = SharedMut::new(&mut out);
+        for_ranges(rows, |r| {
+            // SAFETY: the row ranges of one call are disjoint.
+            let o = unsafe { shared.part(r.start * i, r.len() * i) };
+            gated_rows(&y[r.start * width..r.end * width], i, o);
+        });
+        let mut shape = lead.to_vec();
+        shape.push(i);
+        Ok((CpuStorage::F32(out), Shape::from(shape)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::Device;
+
+    #[test]
+    fn matches_silu_times_up() {
+        let y = Tensor::randn(0f32, 3.0, (2, 3, 64), &Device::Cpu).unwrap();
+        let got = swiglu(&y).unwrap();
+        let gate = y.narrow(2, 0, 32).unwrap();
+        let want = (candle_nn::ops::silu(&gate).unwrap() * y.narrow(2, 32, 32).unwrap()).unwrap();
+        assert_eq!(got.dims(), &[2, 3, 32]);
+        let d = (got - want)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
+        assert!(d < 1e-5, "max abs diff {d}");
+        let odd = Tensor::zeros((2, 5), candle_core::DType::F32, &Device::Cpu).unwrap();
+        assert!(swiglu(&odd).is_err());
+    }
+}
