@@ -4,6 +4,7 @@
 //! and two pools on two cores fight each other.
 
 use std::marker::PhantomData;
+use std::mem::MaybeUninit;
 
 /// A mutable slice that the threads of one parallel call write through, each to its own part.
 pub(crate) struct SharedMut<'a, T> {
@@ -38,6 +39,22 @@ impl<'a, T> SharedMut<'a, T> {
         // SAFETY: in bounds (asserted); disjointness is the caller's contract.
         unsafe { std::slice::from_raw_parts_mut(self.ptr.add(start), len) }
     }
+}
+
+/// A vector of `len` elements that `fill` writes through a shared view (from parallel tasks),
+/// without zero-filling it first: the callers' outputs are megabytes per decode step.
+///
+/// # Safety
+/// `fill` writes every element before it returns.
+pub(crate) unsafe fn filled_vec<T>(
+    len: usize,
+    fill: impl FnOnce(&SharedMut<'_, MaybeUninit<T>>),
+) -> Vec<T> {
+    let mut v = Vec::with_capacity(len);
+    fill(&SharedMut::new(&mut v.spare_capacity_mut()[..len]));
+    // SAFETY: the caller's contract: all `len` elements are initialized.
+    unsafe { v.set_len(len) };
+    v
 }
 
 /// Splits `0..n` into ranges run by `f` on the barrier pool (inline when already inside it).

@@ -6,7 +6,9 @@
 //! outputs it feeds are NaN rather than silently finite.
 
 use super::BLOCK;
-use crate::parallel::{for_ranges, SharedMut};
+use std::mem::MaybeUninit;
+
+use crate::parallel::{filled_vec, for_ranges, SharedMut};
 use crate::vmath::multiversion;
 
 /// The largest integer an activation rounds to: products with 8-bit weights summed over a block
@@ -37,32 +39,31 @@ impl QuantizedRows {
             x.len()
         );
         let blocks = x.len() / BLOCK;
-        let mut q = vec![0i16; x.len()];
+        let (rows, nb) = (x.len() / cols.max(1), cols / BLOCK);
         let mut scales = vec![0f32; blocks];
         let mut sums = vec![0f32; if with_sums { blocks } else { 0 }];
-        // Blocks are independent, so the threads take ranges of rows.
-        let (rows, nb) = (x.len() / cols.max(1), cols / BLOCK);
-        let (qs, ss, sm) = (
-            SharedMut::new(&mut q),
-            SharedMut::new(&mut scales),
-            SharedMut::new(&mut sums),
-        );
-        for_ranges(rows, |r| {
-            let (x, n) = (&x[r.start * cols..r.end * cols], r.len());
-            // SAFETY: the row ranges of one call are disjoint, so are these parts.
-            let (q, s, m) = unsafe {
-                (
-                    qs.part(r.start * cols, n * cols),
-                    ss.part(r.start * nb, n * nb),
-                    if with_sums {
-                        sm.part(r.start * nb, n * nb)
-                    } else {
-                        &mut []
-                    },
-                )
-            };
-            quantize(x, q, s, m);
-        });
+        let (ss, sm) = (SharedMut::new(&mut scales), SharedMut::new(&mut sums));
+        let fill = |qs: &SharedMut<MaybeUninit<i16>>| {
+            // Blocks are independent, so the threads take ranges of rows.
+            for_ranges(rows, |r| {
+                let (x, n) = (&x[r.start * cols..r.end * cols], r.len());
+                // SAFETY: the row ranges of one call are disjoint, so are these parts.
+                let (q, s, m) = unsafe {
+                    (
+                        qs.part(r.start * cols, n * cols),
+                        ss.part(r.start * nb, n * nb),
+                        if with_sums {
+                            sm.part(r.start * nb, n * nb)
+                        } else {
+                            &mut []
+                        },
+                    )
+                };
+                quantize(x, q, s, m);
+            });
+        };
+        // SAFETY: the row ranges cover every row, and `quantize` writes every integer of its rows.
+        let q = unsafe { filled_vec(x.len(), fill) };
         QuantizedRows {
             cols,
             q,
@@ -97,7 +98,7 @@ impl QuantizedRows {
 multiversion! {
     /// Rounds every block of `x` into `q`, its scale into `scales` and, when `sums` is not
     /// empty, `scale · Σ q` into `sums`.
-    pub fn quantize(x: &[f32], q: &mut [i16], scales: &mut [f32], sums: &mut [f32]) -> () {
+    pub fn quantize(x: &[f32], q: &mut [MaybeUninit<i16>], scales: &mut [f32], sums: &mut [f32]) -> () {
         for (b, (xb, qb)) in x.chunks_exact(BLOCK).zip(q.chunks_exact_mut(BLOCK)).enumerate() {
             // The largest magnitude, as bits: for non-negative floats the integer order is the
             // float order (and a NaN is above +∞), and an integer maximum vectorizes.
@@ -122,7 +123,7 @@ multiversion! {
                 #[allow(clippy::manual_clamp)]
                 let y = y.max(-Q_MAX).min(Q_MAX);
                 let r = (y + ROUND).to_bits() as i32 - ROUND.to_bits() as i32;
-                *o = r as i16;
+                o.write(r as i16);
                 total += r;
             }
             scales[b] = scale;

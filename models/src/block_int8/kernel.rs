@@ -10,41 +10,45 @@
 mod avx2;
 mod avx512;
 
+use std::mem::MaybeUninit;
 use std::ops::Range;
 
 use super::{BlockInt8Matrix, QuantizedRows, BLOCK, TILE, TILE_BLOCK};
 use crate::parallel::SharedMut;
 
 /// Where the tasks of one matmul write: element `(i, j)` of the `(m, ld)` output is
-/// `y[i · ld + j]`; each task owns the columns of its tiles.
+/// `y[i · ld + j]`; each task owns the columns of its tiles, and every element is written once.
 pub(super) struct Out<'a, 'y> {
-    pub y: &'a SharedMut<'y, f32>,
+    pub y: &'a SharedMut<'y, MaybeUninit<f32>>,
     pub ld: usize,
 }
 
 impl Out<'_, '_> {
-    /// Row `i`, columns `j..j + len`.
+    /// Where row `i`'s outputs of tile `t` go, and how many there are: 16, or fewer in the last
+    /// tile of a matrix whose rows are not a multiple of 16.
     ///
     /// # Safety
-    /// Those columns belong to the calling task (no other task reaches them).
+    /// Tile `t` belongs to the calling task (no other task reaches its columns).
     #[inline(always)]
-    #[allow(clippy::mut_from_ref)]
-    pub unsafe fn span(&self, i: usize, j: usize, len: usize) -> &mut [f32] {
-        // SAFETY: the caller's contract; `part` checks the bounds.
-        unsafe { self.y.part(i * self.ld + j, len) }
-    }
-
-    /// Writes the first `len` lanes of a tile's outputs for row `i` (the last tile of a matrix
-    /// whose rows are not a multiple of 16 has fewer real rows than lanes).
-    ///
-    /// # Safety
-    /// As for [`Out::span`].
-    #[inline(always)]
-    pub unsafe fn tile(&self, i: usize, t: usize, rows: usize, lanes: &[f32; TILE]) {
+    pub unsafe fn tile_ptr(&self, i: usize, t: usize, rows: usize) -> (*mut f32, usize) {
         let j = t * TILE;
         let len = TILE.min(rows - j);
-        // SAFETY: the caller's contract.
-        unsafe { self.span(i, j, len) }.copy_from_slice(&lanes[..len]);
+        // SAFETY: the caller's contract; `part` checks the bounds.
+        let span = unsafe { self.y.part(i * self.ld + j, len) };
+        (span.as_mut_ptr().cast(), len)
+    }
+
+    /// Writes row `i`'s outputs of tile `t` (the first `len` lanes, see [`Out::tile_ptr`]).
+    ///
+    /// # Safety
+    /// As for [`Out::tile_ptr`].
+    #[inline(always)]
+    pub unsafe fn tile(&self, i: usize, t: usize, rows: usize, lanes: &[f32; TILE]) {
+        // SAFETY: the caller's contract; `len` elements from `at` are this tile's.
+        unsafe {
+            let (at, len) = self.tile_ptr(i, t, rows);
+            std::ptr::copy_nonoverlapping(lanes.as_ptr(), at, len);
+        }
     }
 }
 

@@ -25,7 +25,9 @@ use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{CpuStorage, CustomOp1, Layout, Shape};
 use half::f16;
 
-use crate::parallel::{for_ranges, SharedMut};
+use std::mem::MaybeUninit;
+
+use crate::parallel::{filled_vec, for_ranges, SharedMut};
 use activations::QuantizedRows;
 
 /// Weights per block (the GGML block size of Q4_0, Q4_1 and Q8_0).
@@ -265,18 +267,17 @@ impl BlockInt8Matrix {
             self.mins.is_none() || x.has_sums(),
             "offset weights need block sums"
         );
-        let mut out = vec![0f32; x.rows() * self.rows];
-        let shared = SharedMut::new(&mut out);
-        let target = kernel::Out {
-            y: &shared,
-            ld: self.rows,
+        let fill = |y: &SharedMut<MaybeUninit<f32>>| {
+            let target = kernel::Out { y, ld: self.rows };
+            // Tasks take disjoint ranges of tiles and write those columns of the output.
+            for_ranges(self.tiles(), |tiles| {
+                // SAFETY: the tile ranges of one call are disjoint, so are their columns.
+                unsafe { kernel.run(self, tiles, x, &target) };
+            });
         };
-        // Tasks take disjoint ranges of tiles and write those columns of the output.
-        for_ranges(self.tiles(), |tiles| {
-            // SAFETY: the tile ranges of one call are disjoint, so are their output columns.
-            unsafe { kernel.run(self, tiles, x, &target) };
-        });
-        out
+        // SAFETY: the tile ranges cover every tile, and a kernel writes every row of each of its
+        // tiles' columns.
+        unsafe { filled_vec(x.rows() * self.rows, fill) }
     }
 }
 

@@ -118,11 +118,11 @@ unsafe fn block_tile<const R: usize, const C: usize, const OFFSETS: bool>(
     }
     for (ii, row) in total.iter().enumerate() {
         for (c, v) in row.iter().enumerate() {
-            let mut lanes = [0f32; TILE];
-            // SAFETY: `lanes` holds 16 floats; tile t0 + c is this call's (the contract).
+            // SAFETY: tile t0 + c is this call's (the contract); the mask writes its `len` lanes.
             unsafe {
-                _mm512_storeu_ps(lanes.as_mut_ptr(), *v);
-                out.tile(i0 + ii, t0 + c, w.rows, &lanes);
+                let (at, len) = out.tile_ptr(i0 + ii, t0 + c, w.rows);
+                let mask = (((1u32 << len) - 1) & 0xFFFF) as __mmask16;
+                _mm512_mask_storeu_ps(at, mask, *v);
             }
         }
     }
