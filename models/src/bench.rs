@@ -23,6 +23,29 @@ use crate::sampler::{PromptJob, Sampler};
 use crate::sampling::SamplingParams;
 use crate::tokenizer::Tokenizer;
 
+/// An engine a bench run can measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BenchEngine {
+    /// Stock candle-transformers `quantized_llama` (batch-1 decode only).
+    Stock,
+    /// mull on the file's own integers (block-int8 kernel).
+    Native,
+    /// mull with the weights re-quantized to Q8_0 on candle's kernel (batch 1 only).
+    Q8_0,
+    /// mull with every weight dequantized to f32.
+    F32,
+}
+
+impl BenchEngine {
+    pub const ALL: [BenchEngine; 4] = [
+        BenchEngine::Stock,
+        BenchEngine::Native,
+        BenchEngine::Q8_0,
+        BenchEngine::F32,
+    ];
+}
+
 /// What to measure.
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
@@ -32,8 +55,8 @@ pub struct BenchOptions {
     pub decode_tokens: usize,
     /// Attempt counts for the aggregate figures.
     pub attempts: Vec<usize>,
-    /// Also measure the weights re-quantized to Q8_0 on candle's integer kernel.
-    pub candle_q8: bool,
+    /// The engines to measure (fewer engines make a steadier A/B comparison in the same time).
+    pub engines: Vec<BenchEngine>,
     /// Rounds of the measurements (each figure keeps its best round).
     pub rounds: usize,
 }
@@ -44,7 +67,7 @@ impl Default for BenchOptions {
             prompt_tokens: 64,
             decode_tokens: 32,
             attempts: vec![1, 4, 16, 64],
-            candle_q8: true,
+            engines: BenchEngine::ALL.to_vec(),
             rounds: 2,
         }
     }
@@ -265,16 +288,24 @@ pub fn bench_sample(path: &Path, opts: &BenchOptions) -> Result<BenchReport> {
     let prompt = prompt_ids(&tokenizer, opts.prompt_tokens)?;
     let n = opts.decode_tokens.max(1);
 
-    let (content, mut reader) = read_content(path)?;
-    let mut stock = ModelWeights::from_gguf(content, &mut reader, &Device::Cpu)?;
-    let mut engines = vec![(
-        load_gguf(path, GgufWeights::Native, &Device::Cpu)?.0,
-        MULL_NATIVE,
-    )];
-    if opts.candle_q8 {
-        engines.push((load_gguf(path, GgufWeights::Q8_0, &Device::Cpu)?.0, MULL_Q8));
+    let wanted = |e: BenchEngine| opts.engines.contains(&e);
+    let mut stock = match wanted(BenchEngine::Stock) {
+        true => {
+            let (content, mut reader) = read_content(path)?;
+            Some(ModelWeights::from_gguf(content, &mut reader, &Device::Cpu)?)
+        }
+        false => None,
+    };
+    let mut engines = Vec::new();
+    for (engine, weights, name) in [
+        (BenchEngine::Native, GgufWeights::Native, MULL_NATIVE),
+        (BenchEngine::Q8_0, GgufWeights::Q8_0, MULL_Q8),
+        (BenchEngine::F32, GgufWeights::F32, MULL_F32),
+    ] {
+        if wanted(engine) {
+            engines.push((load_gguf(path, weights, &Device::Cpu)?.0, name));
+        }
     }
-    engines.push((load_gguf(path, GgufWeights::F32, &Device::Cpu)?.0, MULL_F32));
     // The engines take turns for `rounds` rounds and each figure keeps its best round, so a burst
     // of load on a shared machine hits all of them alike instead of one.
     let mut best: Vec<BenchRow> = Vec::new();
@@ -287,7 +318,9 @@ pub fn bench_sample(path: &Path, opts: &BenchOptions) -> Result<BenchReport> {
         None => best.push(row),
     };
     for _ in 0..opts.rounds.max(1) {
-        keep(stock_decode(&mut stock, &prompt, n)?);
+        if let Some(stock) = stock.as_mut() {
+            keep(stock_decode(stock, &prompt, n)?);
+        }
         for (m, engine) in &engines {
             mull_batch1(m, engine, &prompt, n)?
                 .into_iter()

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use mull_data::Problem;
 use mull_generators::{GeneratorSpec, FAMILIES};
-use mull_models::bench::BenchOptions;
+use mull_models::bench::{BenchEngine, BenchOptions};
 use mull_verifiers::Verifiers;
 
 use crate::cmd::verify::{grade_all, reference_pairs};
@@ -43,7 +43,42 @@ pub enum Bench {
         /// Rounds of the measurements (each figure keeps its best).
         #[arg(long, default_value_t = 2)]
         rounds: usize,
+        /// Engines to measure (fewer give more rounds in the same time for an A/B comparison).
+        #[arg(long, value_enum, value_delimiter = ',', default_values_t = EngineArg::ALL)]
+        engines: Vec<EngineArg>,
     },
+}
+
+/// `--engines` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineArg {
+    /// Stock candle-transformers quantized_llama.
+    Stock,
+    /// mull on the file's own integers.
+    Native,
+    /// mull re-quantized to Q8_0 on candle's kernel.
+    #[value(name = "q8_0")]
+    Q8_0,
+    /// mull dequantized to f32.
+    F32,
+}
+
+impl EngineArg {
+    const ALL: [EngineArg; 4] = [
+        EngineArg::Stock,
+        EngineArg::Native,
+        EngineArg::Q8_0,
+        EngineArg::F32,
+    ];
+
+    fn engine(self) -> BenchEngine {
+        match self {
+            EngineArg::Stock => BenchEngine::Stock,
+            EngineArg::Native => BenchEngine::Native,
+            EngineArg::Q8_0 => BenchEngine::Q8_0,
+            EngineArg::F32 => BenchEngine::F32,
+        }
+    }
 }
 
 pub fn run(bench: Bench) -> Result<ExitCode> {
@@ -56,13 +91,14 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
             decode_tokens,
             attempts,
             rounds,
+            engines,
         } => {
             let opts = BenchOptions {
                 prompt_tokens,
                 decode_tokens,
                 attempts,
                 rounds,
-                ..BenchOptions::default()
+                engines: engines.into_iter().map(EngineArg::engine).collect(),
             };
             let report = mull_models::bench::bench_sample(&model, &opts)
                 .with_context(|| format!("benchmarking {}", model.display()))?;
