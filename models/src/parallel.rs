@@ -51,6 +51,13 @@ pub(crate) unsafe fn filled_vec<T>(
     fill: impl FnOnce(&SharedMut<'_, MaybeUninit<T>>),
 ) -> Vec<T> {
     let mut v = Vec::with_capacity(len);
+    // Tests poison the memory, so an element a kernel forgets cannot pass for a right one left
+    // over from an earlier allocation.
+    #[cfg(test)]
+    // SAFETY: `len` elements of capacity exist; any byte pattern may sit in uninitialized memory.
+    unsafe {
+        std::ptr::write_bytes(v.as_mut_ptr(), 0xA5, len)
+    };
     fill(&SharedMut::new(&mut v.spare_capacity_mut()[..len]));
     // SAFETY: the caller's contract: all `len` elements are initialized.
     unsafe { v.set_len(len) };

@@ -1,9 +1,10 @@
 //! Activations rounded to 16-bit integers per block of 32, the input of the integer kernels.
 //!
 //! Block `b` of row `i` is `scale · q` with `scale = max|x| / 32767` over the block and
-//! `q = round_ties_even(x / scale)`, so `|q| <= 32767` and each element is within `scale / 2` of
-//! its value. A block with a NaN or an infinity gets a NaN scale (and zero integers), so the
-//! outputs it feeds are NaN rather than silently finite.
+//! `q = round_ties_even(x · (32767 / max|x|))`, so `|q| <= 32767` and each element is within
+//! `scale / 2` of its value (up to the rounding of that product). A block whose largest magnitude
+//! is below 2⁻¹⁰⁰ rounds to zeros. A block with a NaN or an infinity gets a NaN scale (and zero
+//! integers), so the outputs it feeds are NaN rather than silently finite.
 
 use super::BLOCK;
 use std::mem::MaybeUninit;
@@ -14,6 +15,9 @@ use crate::vmath::multiversion;
 /// The largest integer an activation rounds to: products with 8-bit weights summed over a block
 /// (32 · 32767 · 128 < 2³¹) cannot overflow an i32 lane, nor a pair sum an i16 multiply-add.
 const Q_MAX: f32 = 32767.0;
+
+/// Blocks below this magnitude round to zeros (their reciprocal scale could overflow).
+const TINY: f32 = 7.888_609e-31; // 2⁻¹⁰⁰
 
 /// 1.5 · 2²³ (see the rounding in [`quantize`]).
 const ROUND: f32 = 12_582_912.0;
@@ -34,7 +38,7 @@ impl QuantizedRows {
     /// Rounds `x` `(m, cols)`; `with_sums` also keeps each block's sum (for offset weights).
     pub fn new(x: &[f32], cols: usize, with_sums: bool) -> Self {
         assert!(
-            cols.is_multiple_of(BLOCK) && x.len().is_multiple_of(cols.max(1)),
+            cols > 0 && cols.is_multiple_of(BLOCK) && x.len().is_multiple_of(cols),
             "activations of {} values in rows of {cols}",
             x.len()
         );
@@ -106,7 +110,7 @@ multiversion! {
             let amax = f32::from_bits(top);
             let (scale, inv) = if !amax.is_finite() {
                 (f32::NAN, 0.0)
-            } else if amax == 0.0 {
+            } else if amax < TINY {
                 (0.0, 0.0)
             } else {
                 (amax / Q_MAX, Q_MAX / amax)
@@ -116,8 +120,7 @@ multiversion! {
                 // A NaN here is a non-finite block's element times `inv = 0`: its integer is 0.
                 let y = v * inv;
                 let y = if y.is_nan() { 0.0 } else { y };
-                // |v · inv| <= 32767 up to rounding; the clamp also catches an infinite `inv`
-                // (a block below 32767 / f32::MAX). Adding 1.5 · 2²³ then rounds to the nearest
+                // |v · inv| <= 32767 up to rounding. Adding 1.5 · 2²³ then rounds to the nearest
                 // integer, ties to even, in the low bits (|y| < 2²²) — as `round_ties_even`,
                 // but vectorized (a saturating `as i32` is not).
                 #[allow(clippy::manual_clamp)]

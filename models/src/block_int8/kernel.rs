@@ -76,7 +76,6 @@ pub(super) fn select() -> Kernel {
 
 impl Kernel {
     /// Whether this CPU runs the kernel.
-    #[cfg(test)]
     pub fn runs_here(self) -> bool {
         #[cfg(target_arch = "x86_64")]
         {
@@ -104,12 +103,16 @@ impl Kernel {
         x: &QuantizedRows,
         out: &Out,
     ) {
+        assert!(
+            self.runs_here(),
+            "{self:?} kernel on a CPU without its features"
+        );
         assert!(tiles.end <= w.tiles() && x.cols() == w.cols);
         assert_eq!(w.qs.len(), w.tiles() * (w.cols / BLOCK) * TILE_BLOCK);
         match self {
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: `select` (or a test) chose this kernel on a CPU that has its features; the
-            // asserts above bound the tiles; the caller's contract covers `out`.
+            // SAFETY: the CPU has the kernel's features and the tiles are in range (asserted
+            // above); the caller's contract covers `out`.
             Kernel::Avx512 => unsafe { avx512::tiles(w, tiles, x, out) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as above.

@@ -91,7 +91,7 @@ impl BlockInt8Matrix {
         let Ok((rows, cols)) = q.shape().dims2() else {
             return Ok(None);
         };
-        if cols % BLOCK != 0 {
+        if cols == 0 || cols % BLOCK != 0 {
             return Ok(None);
         }
         let data = q.data()?;

@@ -88,7 +88,11 @@ fn activations_round_within_half_a_step_of_their_block() {
     let cols = 96;
     let mut x = random(2 * cols, 12);
     x[5] *= 1e4; // one large value coarsens its own block only
-    x[40..72].fill(0.0);
+    x[40..72].fill(0.0); // parts of blocks 1 and 2
+    x[96..128].fill(0.0); // all of block 3
+    for v in &mut x[128..160] {
+        *v *= 1e-20; // a small block keeps its relative precision
+    }
     let q = QuantizedRows::new(&x, cols, true);
     let back = q.dequantize();
     for (b, (xb, yb)) in x.chunks(BLOCK).zip(back.chunks(BLOCK)).enumerate() {
@@ -108,6 +112,35 @@ fn activations_round_within_half_a_step_of_their_block() {
         assert_eq!(q.sums[b], step * sum as f32);
     }
     assert!(q.q[40..72].iter().all(|&v| v == 0) && q.scales[1] != 0.0);
+    assert!(q.scales[3] == 0.0 && q.q[96..128].iter().all(|&v| v == 0));
+    // Below 2^-100 a block rounds to zeros (its reciprocal scale could overflow).
+    let tiny = QuantizedRows::new(&[1e-35; 32], 32, true);
+    assert!(tiny.scales == [0.0] && tiny.q.iter().all(|&v| v == 0) && tiny.sums == [0.0]);
+}
+
+#[test]
+fn extreme_integers_do_not_overflow() {
+    // Q8_0's most negative weight against activations that round to -32767: every block's
+    // integer sum is 32 · 128 · 32767, the largest any kernel accumulates.
+    let (rows, cols) = (16, 256);
+    let w = BlockInt8Matrix::pack(RowMajor {
+        rows,
+        cols,
+        qs: vec![-128; rows * cols],
+        scales: vec![0.5; rows * cols / BLOCK],
+        mins: None,
+    });
+    let x = vec![-3.0f32; 2 * cols];
+    let want = 128.0 * 0.5 * 3.0 * cols as f64;
+    for k in kernels_here() {
+        let y = w.matmul_with(k, &x, 2);
+        for v in &y {
+            assert!(
+                (*v as f64 - want).abs() <= want * 1e-6,
+                "{k:?}: {v} vs {want}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -129,14 +162,17 @@ fn a_non_finite_activation_makes_its_outputs_nan() {
 
 #[test]
 fn a_row_gives_the_same_bits_alone_and_in_any_batch() {
-    // 100 rows (six full tiles and a partial one); 19 activation rows cover every row-group
-    // size of the AVX-512 kernel (8, 8, 2, 1).
+    // 100 rows (six full tiles and a partial one); 19 activation rows take the AVX-512 kernel's
+    // row groups of 8, 8, 2 and 1, and 5 rows (below) its groups of 4 and 1.
     let (rows, cols) = (100, 128);
-    let w = BlockInt8Matrix::from_qtensor(&quantized(rows, cols, GgmlDType::Q4_1, 4))
-        .unwrap()
-        .unwrap();
     let x = random(19 * cols, 5);
-    for k in kernels_here() {
+    for (dtype, k) in [GgmlDType::Q4_0, GgmlDType::Q4_1, GgmlDType::Q8_0]
+        .into_iter()
+        .flat_map(|d| kernels_here().into_iter().map(move |k| (d, k)))
+    {
+        let w = BlockInt8Matrix::from_qtensor(&quantized(rows, cols, dtype, 4))
+            .unwrap()
+            .unwrap();
         let batched = w.matmul_with(k, &x, 19);
         for i in 0..19 {
             let alone = w.matmul_with(k, &x[i * cols..(i + 1) * cols], 1);
