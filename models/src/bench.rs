@@ -289,12 +289,11 @@ pub fn bench_sample(path: &Path, opts: &BenchOptions) -> Result<BenchReport> {
     let n = opts.decode_tokens.max(1);
 
     let wanted = |e: BenchEngine| opts.engines.contains(&e);
-    let mut stock = match wanted(BenchEngine::Stock) {
-        true => {
-            let (content, mut reader) = read_content(path)?;
-            Some(ModelWeights::from_gguf(content, &mut reader, &Device::Cpu)?)
-        }
-        false => None,
+    let mut stock = if wanted(BenchEngine::Stock) {
+        let (content, mut reader) = read_content(path)?;
+        Some(ModelWeights::from_gguf(content, &mut reader, &Device::Cpu)?)
+    } else {
+        None
     };
     let mut engines = Vec::new();
     for (engine, weights, name) in [

@@ -1,4 +1,4 @@
-//! Helpers for tests that need the real reference model.
+//! Helpers for tests: where the real reference model is, and (for unit tests) tensor comparison.
 
 use std::path::PathBuf;
 
@@ -40,4 +40,21 @@ pub fn smollm2_gguf_path() -> Result<PathBuf> {
 pub fn llamacpp_reference_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../shared/fixtures/smollm2-llamacpp-reference.json")
+}
+
+/// max |a - b| over every element, as f32 (unit tests; any float dtype).
+#[cfg(test)]
+pub(crate) fn max_abs_diff(a: &candle_core::Tensor, b: &candle_core::Tensor) -> f32 {
+    (a - b)
+        .unwrap()
+        .abs()
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .max(0)
+        .unwrap()
+        .to_dtype(candle_core::DType::F32)
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap()
 }

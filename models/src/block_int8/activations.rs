@@ -43,7 +43,7 @@ impl QuantizedRows {
             x.len()
         );
         let blocks = x.len() / BLOCK;
-        let (rows, nb) = (x.len() / cols.max(1), cols / BLOCK);
+        let (rows, nb) = (x.len() / cols, cols / BLOCK);
         let mut scales = vec![0f32; blocks];
         let mut sums = vec![0f32; if with_sums { blocks } else { 0 }];
         let (ss, sm) = (SharedMut::new(&mut scales), SharedMut::new(&mut sums));
@@ -77,7 +77,7 @@ impl QuantizedRows {
     }
 
     pub fn rows(&self) -> usize {
-        self.q.len() / self.cols.max(1)
+        self.q.len() / self.cols
     }
 
     pub fn cols(&self) -> usize {

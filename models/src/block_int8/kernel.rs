@@ -61,17 +61,10 @@ pub(super) enum Kernel {
 
 /// The fastest kernel this CPU runs.
 pub(super) fn select() -> Kernel {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::is_x86_feature_detected as has;
-        if has!("avx512f") && has!("avx512bw") && has!("avx512vnni") {
-            return Kernel::Avx512;
-        }
-        if has!("avx2") && has!("fma") {
-            return Kernel::Avx2;
-        }
-    }
-    Kernel::Portable
+    [Kernel::Avx512, Kernel::Avx2]
+        .into_iter()
+        .find(|k| k.runs_here())
+        .unwrap_or(Kernel::Portable)
 }
 
 impl Kernel {

@@ -320,6 +320,7 @@ pub fn load_gguf(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::max_abs_diff;
 
     #[test]
     fn row_unpermutation_matches_tensor_reshape() {
@@ -455,18 +456,6 @@ mod tests {
         let varmap = candle_nn::VarMap::new();
         let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
         Llama::new(&Config::tiny(64), vb).unwrap()
-    }
-
-    /// max |a - b| over every element.
-    fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
-        (a - b)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max_all()
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap()
     }
 
     fn all_logits(m: &Llama, seq: &[u32]) -> Tensor {

@@ -1,6 +1,7 @@
 //! Tests of the decoder on tiny random models: cache vs full forward, padding, fork, gradients.
 
 use super::*;
+use crate::testing::max_abs_diff;
 use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{VarBuilder, VarMap};
 
@@ -8,21 +9,6 @@ fn tiny_model(cfg: &Config, dtype: DType) -> (Llama, VarMap) {
     let varmap = VarMap::new();
     let vb = VarBuilder::from_varmap(&varmap, dtype, &Device::Cpu);
     (Llama::new(cfg, vb).unwrap(), varmap)
-}
-
-fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
-    (a - b)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .max(0)
-        .unwrap()
-        .to_dtype(DType::F32)
-        .unwrap()
-        .to_scalar::<f32>()
-        .unwrap()
 }
 
 fn ids(n: usize, salt: u32, vocab: u32) -> Vec<u32> {

@@ -6,7 +6,9 @@
 
 use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
 
-use crate::parallel::{for_ranges, SharedMut};
+use std::mem::MaybeUninit;
+
+use crate::parallel::{filled_vec, for_ranges, SharedMut};
 use crate::vmath::{exp, multiversion};
 
 /// `y` `(.., 2 i)` = `[gate | up]` → `silu(gate) · up` `(.., i)`. Inference only (no backward).
@@ -24,11 +26,11 @@ struct SwiGlu;
 
 multiversion! {
     /// Each row `[g | u]` of `y` (rows of `2 i`) → `g / (1 + e^(-g)) · u` into `out` (rows of `i`).
-    pub fn gated_rows(y: &[f32], i: usize, out: &mut [f32]) -> () {
+    pub fn gated_rows(y: &[f32], i: usize, out: &mut [MaybeUninit<f32>]) -> () {
         for (row, o) in y.chunks_exact(2 * i).zip(out.chunks_exact_mut(i)) {
             let (g, u) = row.split_at(i);
             for ((o, &g), &u) in o.iter_mut().zip(g).zip(u) {
-                *o = g / (1.0 + exp(-g)) * u;
+                o.write(g / (1.0 + exp(-g)) * u);
             }
         }
     }
@@ -53,13 +55,15 @@ impl CustomOp1 for SwiGlu {
         let y = &storage.as_slice::<f32>()?[start..end];
         let i = width / 2;
         let rows = y.len() / width.max(1);
-        let mut out = vec![0f32; rows * i];
-        let shared = SharedMut::new(&mut out);
-        for_ranges(rows, |r| {
-            // SAFETY: the row ranges of one call are disjoint.
-            let o = unsafe { shared.part(r.start * i, r.len() * i) };
-            gated_rows(&y[r.start * width..r.end * width], i, o);
-        });
+        let fill = |out: &SharedMut<MaybeUninit<f32>>| {
+            for_ranges(rows, |r| {
+                // SAFETY: the row ranges of one call are disjoint.
+                let o = unsafe { out.part(r.start * i, r.len() * i) };
+                gated_rows(&y[r.start * width..r.end * width], i, o);
+            });
+        };
+        // SAFETY: the row ranges cover every row, and `gated_rows` writes each row's i outputs.
+        let out = unsafe { filled_vec(rows * i, fill) };
         let mut shape = lead.to_vec();
         shape.push(i);
         Ok((CpuStorage::F32(out), Shape::from(shape)))
@@ -84,14 +88,7 @@ mod tests {
         let gate = y.narrow(2, 0, 32).unwrap();
         let want = (candle_nn::ops::silu(&gate).unwrap() * y.narrow(2, 32, 32).unwrap()).unwrap();
         assert_eq!(got.dims(), &[2, 3, 32]);
-        let d = (got - want)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max_all()
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap();
+        let d = crate::testing::max_abs_diff(&got, &want);
         assert!(d < 1e-5, "max abs diff {d}");
         let odd = Tensor::zeros((2, 5), candle_core::DType::F32, &Device::Cpu).unwrap();
         assert!(swiglu(&odd).is_err());
