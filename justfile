@@ -20,17 +20,31 @@ fetch-model:
 build:
     cargo build --release -p mull-pipeline
 
-# The main job: generate a sample of every family, verify it, and sample chains from the teacher.
+# The main job: `mull run` with the real teacher (SmolLM2-135M-Instruct) on easy arithmetic.
 demo: build fetch-model
-    bash scripts/demo.sh target/release/mull
+    target/release/mull run configs/demo.toml
+
+# Python packages the tests use: HF `datasets` reads the shards as a user would.
+python-deps:
+    python3 -m pip install --quiet --disable-pip-version-check datasets zstandard
 
 # fmt check, clippy -D warnings, every test, and the CLI contracts; fetches the model first.
-test: fetch-model
+test: fetch-model python-deps
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
     cargo test --workspace
     bash {{shared}}/contract/foundation.sh target/debug/mull
     bash {{shared}}/contract/models.sh target/debug/mull "$(bash scripts/fetch-model.sh)"
+    bash {{shared}}/contract/pipeline.sh target/debug/mull
+    just hf-check target/debug/mull
+
+# HF `datasets` loads a tiny run's sft/ and prm/ shards as they are.
+hf-check mull="target/release/mull":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
+    {{mull}} run configs/tiny.toml --out "$dir/run" --quiet
+    python3 scripts/check-hf-load.py "$dir/run"
 
 # Benchmarks whose figures the README quotes.
 bench: build fetch-model

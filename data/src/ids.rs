@@ -1,4 +1,4 @@
-//! Stable record ids.
+//! Stable record ids, and every seed mull draws from: one module, one encoding.
 //!
 //! An id is the first 16 hex digits of SHA-256 over a canonical encoding of the fields that
 //! identify a record. The encoding is length-prefixed so that no two field lists collide
@@ -112,6 +112,53 @@ pub fn problem_seed(generator: &str, generator_version: u32, seed: u64, index: u
         .seed()
 }
 
+/// The seed of the difficulty drawn for one problem of a family whose config gives a range of
+/// levels (`[families.arithmetic] difficulty = [1, 3]`).
+pub fn difficulty_seed(family: &str, seed: u64, index: u64) -> u64 {
+    IdHasher::new("difficulty-seed")
+        .field(IdField::Str(family))
+        .field(IdField::U64(seed))
+        .field(IdField::U64(index))
+        .seed()
+}
+
+/// The generator seed of a run's few-shot examples for one family. It is a hash of the run
+/// seed, so the examples come from a seed of their own and never repeat the run's problems.
+pub fn few_shot_seed(run_seed: u64, family: &str) -> u64 {
+    IdHasher::new("few-shot-seed")
+        .field(IdField::U64(run_seed))
+        .field(IdField::Str(family))
+        .seed()
+}
+
+/// The seed of one Monte-Carlo rollout: continuation `rollout` from after step `step` of an
+/// attempt.
+pub fn rollout_seed(run_seed: u64, attempt_id: &str, step: u32, rollout: u32) -> u64 {
+    IdHasher::new("rollout-seed")
+        .field(IdField::U64(run_seed))
+        .field(IdField::Str(attempt_id))
+        .field(IdField::U64(u64::from(step)))
+        .field(IdField::U64(u64::from(rollout)))
+        .seed()
+}
+
+/// The seed of a training epoch's shuffle.
+pub fn shuffle_seed(run_seed: u64, epoch: u64) -> u64 {
+    IdHasher::new("shuffle-seed")
+        .field(IdField::U64(run_seed))
+        .field(IdField::U64(epoch))
+        .seed()
+}
+
+/// A record id (16 hex digits) as a number, for routing records to workers. Any other string
+/// routes by its SHA-256, so a hand-made id still lands somewhere deterministic.
+pub fn route(id: &str) -> u64 {
+    match u64::from_str_radix(id, 16) {
+        Ok(v) if id.len() == 16 => v,
+        _ => IdHasher::new("route").field(IdField::Str(id)).seed(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,5 +198,18 @@ mod tests {
             problem_id("arithmetic", 2, 7, 42)
         );
         assert_ne!(attempt_id("p", 0), attempt_id("p", 1));
+        assert_ne!(rollout_seed(1, "a", 0, 1), rollout_seed(1, "a", 1, 0));
+        assert_ne!(few_shot_seed(1, "arithmetic"), few_shot_seed(1, "cipher"));
+        assert_ne!(
+            difficulty_seed("arithmetic", 1, 2),
+            difficulty_seed("arithmetic", 2, 1)
+        );
+    }
+
+    #[test]
+    fn route_reads_hex_ids_and_hashes_the_rest() {
+        assert_eq!(route("00000000000000ff"), 255);
+        assert_eq!(route("x"), route("x"));
+        assert_ne!(route("x"), route("y"));
     }
 }

@@ -16,7 +16,7 @@ use crate::error::DataError;
 use crate::shard::{sha256_file, write_file_atomic, ShardInfo};
 
 /// The manifest format version this build writes and the newest it reads.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A run's manifest. Fields are in alphabetical order on purpose: that is the key order on disk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +24,10 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct Manifest {
     /// The version of mull that wrote the run (`CARGO_PKG_VERSION`, plus a git hash if known).
     pub code_version: String,
+    /// `sha256:<hex>` of what determines the run's data (the resolved config without worker
+    /// counts or paths); empty for files that are not runs.
+    #[serde(default)]
+    pub config_hash: String,
     /// Record counts by kind (`"problems"`, `"attempts"`, `"sft"`, ...).
     #[serde(default)]
     pub counts: BTreeMap<String, u64>,
@@ -32,6 +36,12 @@ pub struct Manifest {
     /// Model name -> `sha256:<hex>` of its weights.
     #[serde(default)]
     pub models: BTreeMap<String, String>,
+    /// Pass rates by `family/dN` (and `family` alone for the family's total).
+    #[serde(default)]
+    pub pass_rates: BTreeMap<String, PassRate>,
+    /// `sha256:<hex>` of the prompt template (system prompt, chat format, few-shot examples).
+    #[serde(default)]
+    pub prompt_template_hash: String,
     pub prompt_template_version: u32,
     pub schema_version: u32,
     /// Seed name -> value (`"run"`, `"eval"`, ...).
@@ -40,6 +50,38 @@ pub struct Manifest {
     /// Every shard of the run, sorted by path.
     #[serde(default)]
     pub shards: Vec<ShardEntry>,
+}
+
+/// Attempts and problems that passed, for one family (and difficulty). Fields in alphabetical
+/// order (the key order on disk).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PassRate {
+    pub attempts: u64,
+    /// Attempts whose verdict is correct.
+    pub correct: u64,
+    pub problems: u64,
+    /// Problems with at least one correct attempt.
+    pub solved: u64,
+}
+
+impl PassRate {
+    /// Adds another tally to this one.
+    pub fn add(&mut self, other: &PassRate) {
+        self.attempts += other.attempts;
+        self.correct += other.correct;
+        self.problems += other.problems;
+        self.solved += other.solved;
+    }
+
+    /// `correct / attempts`, 0 when there were no attempts.
+    pub fn rate(&self) -> f64 {
+        if self.attempts == 0 {
+            0.0
+        } else {
+            self.correct as f64 / self.attempts as f64
+        }
+    }
 }
 
 /// One shard of a run. Fields in alphabetical order (the key order on disk).
@@ -59,9 +101,12 @@ impl Manifest {
     pub fn new(code_version: impl Into<String>, created_by: impl Into<String>) -> Self {
         Manifest {
             code_version: code_version.into(),
+            config_hash: String::new(),
             counts: BTreeMap::new(),
             created_by: created_by.into(),
             models: BTreeMap::new(),
+            pass_rates: BTreeMap::new(),
+            prompt_template_hash: String::new(),
             prompt_template_version: 0,
             schema_version: SCHEMA_VERSION,
             seeds: BTreeMap::new(),
@@ -322,7 +367,7 @@ mod tests {
         std::fs::write(&p, "{\n  \"schema-version\": 99,\n  \"new-field\": 1\n}\n").unwrap();
         let err = Manifest::read(&p).unwrap_err().to_string();
         assert!(err.contains("99") && err.contains("upgrade"), "{err}");
-        std::fs::write(&p, "{\n  \"schema-version\": 1,\n  \"bogus\": 1\n}\n").unwrap();
+        std::fs::write(&p, "{\n  \"schema-version\": 2,\n  \"bogus\": 1\n}\n").unwrap();
         let err = Manifest::read(&p).unwrap_err().to_string();
         assert!(
             err.contains("manifest.json:3:") && err.contains("bogus"),

@@ -289,6 +289,19 @@ pub struct PrmRecord {
     pub label_source: Vec<LabelSource>,
 }
 
+/// A record a run could not turn into data, with the stage and the reason: a sampler error,
+/// a malformed completion, a verifier error. Rejects never stop a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectRecord {
+    /// The id of the rejected record (an attempt id, or the problem id when the problem as a
+    /// whole failed).
+    pub id: String,
+    pub problem_id: String,
+    /// The stage that rejected it: `sample`, `verify`, `label`.
+    pub stage: String,
+    pub reason: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! Per-attempt seeded token draws: temperature, top-k, top-p, and stop strings.
 //!
-//! Determinism is the point of this module. Each attempt owns an [`AttemptRng`] seeded from
-//! [`attempt_seed`]`(run seed, prompt key, attempt index)`, and [`draw_token`] takes exactly one
+//! Determinism is the point of this module. Each attempt owns an [`AttemptRng`] seeded by the
+//! caller (mull derives every seed in one place, `mull_data::ids`), and [`draw_token`] takes exactly one
 //! uniform number from it per sampled token (none at temperature 0), so an attempt's tokens never
 //! depend on which other rows share its batch, nor on how many workers run. The algorithm below is
 //! part of the data format: changing the candidate order, the uniform's construction or the seed
@@ -29,7 +29,6 @@ pub use stop::StopMatcher;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::error::{ModelError, Result};
 use crate::vmath;
@@ -112,7 +111,7 @@ pub struct AttemptRng {
 }
 
 impl AttemptRng {
-    /// The stream for `seed` (usually from [`attempt_seed`]). The 32-byte ChaCha key is the seed in
+    /// The stream for `seed` (mull's come from `mull_data::ids::attempt_seed`). The 32-byte ChaCha key is the seed in
     /// little-endian followed by zeros: built by hand rather than through `seed_from_u64`, whose
     /// expansion is an implementation detail of `rand_core`.
     pub fn new(seed: u64) -> Self {
@@ -135,23 +134,6 @@ impl AttemptRng {
     pub fn draws(&self) -> u64 {
         self.draws
     }
-}
-
-/// The seed of one attempt: the first 8 bytes (big-endian) of SHA-256 over a canonical encoding
-/// of (run seed, prompt key, attempt index). The encoding is a domain tag, then the run seed as
-/// u64 little-endian, the prompt key's byte length as u64 little-endian and its UTF-8 bytes, and
-/// the attempt index as u32 little-endian — length-prefixed so that no two inputs share bytes.
-pub fn attempt_seed(run_seed: u64, prompt_key: &str, attempt_index: u32) -> u64 {
-    let mut h = Sha256::new();
-    h.update(b"mull/attempt-seed/v1\0");
-    h.update(run_seed.to_le_bytes());
-    h.update((prompt_key.len() as u64).to_le_bytes());
-    h.update(prompt_key.as_bytes());
-    h.update(attempt_index.to_le_bytes());
-    let digest = h.finalize();
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
-    u64::from_be_bytes(first)
 }
 
 /// Draws one token from `logits` (see the module docs for the exact algorithm) and returns it

@@ -20,6 +20,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the pipeline: generate, sample, verify and label into one run directory.
+    Run(cmd::run::Args),
     /// Generate problems of one family as JSONL (zstd-compressed when the name ends in `.zst`).
     Generate(cmd::generate::Args),
     /// Grade attempts against their problems, or check the problems' own reference solutions.
@@ -69,6 +71,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let result = match cli.command {
+        Command::Run(args) => cmd::run::run(args),
         Command::Generate(args) => cmd::generate::run(args),
         Command::Verify(args) => cmd::verify::run(args),
         Command::Grade(grade) => cmd::grade::run(grade),

@@ -11,7 +11,7 @@ use mull_generators::{GeneratorSpec, FAMILIES};
 use mull_models::bench::{BenchEngine, BenchOptions};
 use mull_verifiers::Verifiers;
 
-use crate::cmd::verify::{grade_all, reference_pairs};
+use mull_pipeline::stages::verify::{grade_all, reference_pairs};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Bench {
@@ -145,7 +145,7 @@ fn bench_generate() -> Result<()> {
 fn timed_verify(verifiers: &Verifiers, problems: &[Problem], jobs: usize) -> Result<(f64, usize)> {
     let pairs = reference_pairs(problems);
     let start = Instant::now();
-    let verdicts = grade_all(verifiers, &pairs, jobs)?;
+    let verdicts = grade_all(verifiers, &pairs, jobs).map_err(anyhow::Error::msg)?;
     let correct = verdicts.iter().filter(|v| v.correct).count();
     Ok((per_second(problems.len(), start.elapsed()), correct))
 }

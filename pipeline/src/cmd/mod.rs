@@ -4,5 +4,6 @@ pub mod bench;
 pub mod generate;
 pub mod grade;
 pub mod inspect;
+pub mod run;
 pub mod sample;
 pub mod verify;

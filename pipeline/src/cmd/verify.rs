@@ -5,10 +5,12 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use mull_data::{Attempt, Problem, Verdict};
 use mull_verifiers::Verifiers;
 use serde::Serialize;
+
+use mull_pipeline::stages::verify::{grade_all, reference_pairs};
 
 use crate::io::{read_records, Output};
 
@@ -76,7 +78,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         };
         pairs.push((*problem, attempt));
     }
-    let verdicts = grade_all(&verifiers, &pairs, args.jobs())?;
+    let verdicts = grade_all(&verifiers, &pairs, args.jobs()).map_err(anyhow::Error::msg)?;
     let mut out = Output::create(args.out.as_deref())?;
     let (mut correct, total) = (0usize, pairs.len());
     for ((_, mut attempt), verdict) in pairs.into_iter().zip(verdicts) {
@@ -92,7 +94,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 fn run_reference(args: &Args, verifiers: &Verifiers) -> Result<ExitCode> {
     let problems: Vec<Problem> = read_records(&args.input)?;
     let pairs = reference_pairs(&problems);
-    let verdicts = grade_all(verifiers, &pairs, args.jobs())?;
+    let verdicts = grade_all(verifiers, &pairs, args.jobs()).map_err(anyhow::Error::msg)?;
     let mut out = Output::create(args.out.as_deref())?;
     let mut failures = Vec::new();
     for ((problem, _), verdict) in pairs.iter().zip(&verdicts) {
@@ -132,58 +134,5 @@ fn run_reference(args: &Args, verifiers: &Verifiers) -> Result<ExitCode> {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
-    })
-}
-
-/// Each problem paired with its own reference solution, as attempt 0.
-pub(crate) fn reference_pairs(problems: &[Problem]) -> Vec<(&Problem, Attempt)> {
-    problems
-        .iter()
-        .map(|p| {
-            (
-                p,
-                Attempt::from_completion(&p.id, 0, p.reference_completion()),
-            )
-        })
-        .collect()
-}
-
-/// Grades every (problem, attempt) pair on `jobs` threads; verdicts come back in input order,
-/// whatever the number of threads. A family without a verifier is an error naming the
-/// problem, raised before anything is graded.
-pub(crate) fn grade_all(
-    verifiers: &Verifiers,
-    pairs: &[(&Problem, Attempt)],
-    jobs: usize,
-) -> Result<Vec<Verdict>> {
-    let work = pairs
-        .iter()
-        .map(|(problem, attempt)| {
-            let verifier = verifiers.for_family(&problem.family).with_context(|| {
-                format!(
-                    "problem {}: no verifier for family {:?}",
-                    problem.id, problem.family
-                )
-            })?;
-            Ok((verifier, *problem, attempt))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let chunk = work.len().div_ceil(jobs.max(1)).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = work
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|(verifier, problem, attempt)| verifier.verify(problem, attempt))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        let mut all = Vec::with_capacity(work.len());
-        for h in handles {
-            all.extend(h.join().ok().context("a verifier thread panicked")?);
-        }
-        Ok(all)
     })
 }

@@ -3,5 +3,6 @@
 
 mod cli;
 mod families;
+mod pipeline;
 mod steps;
 mod support;

@@ -1,0 +1,58 @@
+//! `sample_attempts`: each problem's attempts from the teacher, in batches formed from ids.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use timely::dataflow::channels::pact::Exchange;
+use timely::dataflow::operators::generic::Operator;
+use timely::dataflow::operators::Capability;
+
+use super::{Wire, WorkStream};
+use crate::progress::Progress;
+use crate::stages::sample::Teacher;
+use crate::stages::ProblemWork;
+
+/// Extension trait for a stream of problems.
+pub trait SampleAttempts<'scope> {
+    /// Routes problems to workers by id, waits until a timestamp's problems have all arrived
+    /// (the input frontier passes it), sorts them by id and samples them in fixed blocks: the
+    /// batches depend on ids alone, never on arrival order.
+    fn sample_attempts(self, teacher: Arc<Teacher>, progress: Arc<Progress>) -> WorkStream<'scope>;
+}
+
+impl<'scope> SampleAttempts<'scope> for WorkStream<'scope> {
+    fn sample_attempts(self, teacher: Arc<Teacher>, progress: Arc<Progress>) -> WorkStream<'scope> {
+        let by_id = Exchange::new(|w: &Wire<ProblemWork>| mull_data::ids::route(&w.problem.id));
+        self.unary_frontier(by_id, "SampleAttempts", move |_, _| {
+            let mut stash: BTreeMap<u64, (Capability<u64>, Vec<ProblemWork>)> = BTreeMap::new();
+            move |(input, frontier), output| {
+                input.for_each(|cap, data| {
+                    // A message without a time claims no progress; timely sends none here.
+                    let Some(cap) = cap.retain_least(output.output_index()) else {
+                        return;
+                    };
+                    let entry = stash
+                        .entry(*cap.time())
+                        .or_insert_with(|| (cap, Vec::new()));
+                    entry.1.extend(data.drain(..).map(|w| w.0));
+                });
+                let ready: Vec<u64> = stash
+                    .keys()
+                    .copied()
+                    .filter(|t| !frontier.frontier().less_equal(t))
+                    .collect();
+                for time in ready {
+                    let Some((cap, mut work)) = stash.remove(&time) else {
+                        continue;
+                    };
+                    work.sort_by(|a, b| a.problem.id.cmp(&b.problem.id));
+                    teacher.sample(&mut work);
+                    progress.sampled(&work);
+                    output
+                        .session(&cap)
+                        .give_iterator(work.into_iter().map(Wire));
+                }
+            }
+        })
+    }
+}

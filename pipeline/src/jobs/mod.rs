@@ -1,0 +1,3 @@
+//! The jobs the `mull` binary starts; each takes resolved options and returns what it did.
+
+pub mod run;

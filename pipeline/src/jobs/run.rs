@@ -1,0 +1,412 @@
+//! `mull run`: one config, one run directory, one timely dataflow from generated problems to
+//! verified, step-labelled shards.
+//!
+//! Before the dataflow starts, every process resolves the config, loads the teacher, checks
+//! the run directory (a directory of another config is refused, naming the keys that differ)
+//! and finds the blocks already finished; process 0 writes the resolved config and removes
+//! what a killed run left. No shard can be written before every worker has admitted its block,
+//! so those checks never race a writer. The workers then admit the unfinished blocks one
+//! timestamp each, holding back while more than `blocks-in-flight` are unwritten; worker 0
+//! gathers what every block holds and writes the manifest last.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use mull_data::manifest::Manifest;
+use mull_data::shard::write_file_atomic;
+use mull_models::{load, LoadOptions, WeightsKind};
+use mull_verifiers::sandbox::SandboxLimits;
+use mull_verifiers::Verifiers;
+use timely::container::CapacityContainerBuilder;
+use timely::dataflow::operators::{Exchange, Input, Inspect, Probe};
+use timely::dataflow::{InputHandle, ProbeHandle};
+
+use crate::config::{differing_keys, Overrides, RunConfig, TeacherKind, WeightsConfig};
+use crate::dataflow::write_shards::ShardSink;
+use crate::dataflow::{
+    AggregateProblems, BlockDone, GenerateProblems, LabelSteps, SampleAttempts, VerifyAttempts,
+    Wire, WriteShards,
+};
+use crate::error::PipelineError;
+use crate::progress::{Progress, ProgressMode};
+use crate::run_dir::{self, Block, Plan, ShardFile};
+use crate::stages::aggregate::Tally;
+use crate::stages::oracle::Oracle;
+use crate::stages::sample::{PromptBuilder, Teacher};
+
+/// Several processes, each running `workers` threads: timely's cluster mode.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    /// This process's index, `0..addresses.len()`.
+    pub process: usize,
+    /// `host:port` of every process, in process order (the hostfile's lines).
+    pub addresses: Vec<String>,
+}
+
+impl Cluster {
+    /// Reads a hostfile (one `host:port` per line; blank lines and `#` comments skipped) and
+    /// checks it against the process count and index.
+    pub fn from_hostfile(
+        path: &Path,
+        processes: usize,
+        process: usize,
+    ) -> Result<Self, PipelineError> {
+        let text = std::fs::read_to_string(path).map_err(|source| PipelineError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let addresses: Vec<String> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_string)
+            .collect();
+        let bad = |message: String| PipelineError::Config {
+            path: path.to_path_buf(),
+            message,
+        };
+        if addresses.len() != processes {
+            return Err(bad(format!(
+                "{} addresses for --processes {processes}: give one host:port line per process",
+                addresses.len()
+            )));
+        }
+        if process >= processes {
+            return Err(bad(format!(
+                "--process {process} is not below --processes {processes}"
+            )));
+        }
+        Ok(Cluster { process, addresses })
+    }
+}
+
+/// What `mull run` was asked to do, resolved from flags.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub config: PathBuf,
+    pub overrides: Overrides,
+    pub cluster: Option<Cluster>,
+    pub progress: ProgressMode,
+}
+
+/// What a run did (process 0 only).
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub dir: PathBuf,
+    /// Every block of the run, reused or written.
+    pub tally: Tally,
+    /// Tokens sampled by this invocation (reused blocks excluded).
+    pub new_tokens: u64,
+    pub blocks: usize,
+    pub reused: usize,
+    pub wall: Duration,
+}
+
+/// Runs the job. Returns the summary in process 0 and `None` in the others.
+pub fn run(opts: &RunOptions) -> Result<Option<RunSummary>, PipelineError> {
+    let start = Instant::now();
+    let config = RunConfig::from_file(&opts.config)?.resolve(&opts.overrides, &opts.config)?;
+    let process = opts.cluster.as_ref().map_or(0, |c| c.process);
+    let prompts = PromptBuilder::new(&config)?;
+    check_families(&config)?;
+    let teacher = Arc::new(load_teacher(&config, prompts.clone())?);
+    let teacher_hash = teacher.hash();
+    let dir = config.out.clone();
+    check_run_dir(&dir, &config, &teacher_hash)?;
+    let plan = Plan::new(&config);
+    let old_manifest = std::fs::read(dir.join("manifest.json")).ok();
+    if process == 0 {
+        std::fs::create_dir_all(&dir).map_err(|source| PipelineError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        write_file_atomic(&dir.join("config.toml"), config.to_toml()?.as_bytes())?;
+        for path in run_dir::clean(&dir, &plan)? {
+            tracing::info!("removed {} (not part of this run)", path.display());
+        }
+    }
+    let mut finished: Vec<(Block, Vec<ShardFile>)> = Vec::new();
+    let mut pending: Vec<(u64, Block)> = Vec::new();
+    for (ordinal, block) in (0u64..).zip(&plan.blocks) {
+        match run_dir::finished(&dir, block) {
+            Some(shards) => finished.push((block.clone(), shards)),
+            None => pending.push((ordinal, block.clone())),
+        }
+    }
+    let mut reused = Tally::default();
+    if process == 0 {
+        for (block, _) in &finished {
+            for work in run_dir::read_block(&dir, block)? {
+                reused.add(&Tally::of(&work));
+            }
+        }
+    }
+    let pending_problems = pending.iter().map(|(_, b)| b.end - b.start).sum();
+    let progress = Arc::new(Progress::new(
+        if process == 0 {
+            opts.progress
+        } else {
+            ProgressMode::Quiet
+        },
+        pending_problems,
+        pending.len() as u64,
+    ));
+    let config = Arc::new(config);
+    let sink = Arc::new(ShardSink {
+        dir: dir.clone(),
+        plan: plan.clone(),
+        config: config.clone(),
+        failures: Arc::new(Mutex::new(Vec::new())),
+    });
+    let verifiers = Arc::new(Verifiers::new(SandboxLimits {
+        wall: Duration::from_millis(config.verifier.code_timeout_ms),
+        memory_bytes: config.verifier.code_memory_mib << 20,
+        ..SandboxLimits::default()
+    }));
+    let written = dataflow(
+        timely_config(config.workers, opts.cluster.as_ref()),
+        Arc::new(pending),
+        Workers {
+            config: config.clone(),
+            teacher,
+            verifiers,
+            sink: sink.clone(),
+            progress: progress.clone(),
+        },
+    )?;
+    progress.finish();
+    let failures = sink
+        .failures
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    if let Some(first) = failures.first() {
+        return Err(PipelineError::Dataflow(first.clone()));
+    }
+    if process != 0 {
+        return Ok(None);
+    }
+    let mut tally = reused.clone();
+    let mut new_tokens = 0;
+    let mut shards: Vec<ShardFile> = finished.into_iter().flat_map(|(_, s)| s).collect();
+    for done in &written {
+        tally.add(&done.tally);
+        new_tokens += done.tally.tokens;
+        shards.extend(done.shards.iter().cloned());
+    }
+    let manifest = manifest(&config, &teacher_hash, &prompts, &tally, &dir, &shards)?;
+    let path = dir.join("manifest.json");
+    manifest.write_atomic(&path)?;
+    if written.is_empty() {
+        if let Some(old) = old_manifest {
+            if std::fs::read(&path).ok().as_deref() != Some(old.as_slice()) {
+                tracing::warn!(
+                    "{} did not match the run's shards (edited by hand, or from an older \
+                     mull): it was rewritten from them",
+                    path.display()
+                );
+            }
+        }
+    }
+    Ok(Some(RunSummary {
+        dir,
+        tally,
+        new_tokens,
+        blocks: plan.blocks.len(),
+        reused: plan.blocks.len() - written.len(),
+        wall: start.elapsed(),
+    }))
+}
+
+/// Everything a worker shares with the others of its process.
+struct Workers {
+    config: Arc<RunConfig>,
+    teacher: Arc<Teacher>,
+    verifiers: Arc<Verifiers>,
+    sink: Arc<ShardSink>,
+    progress: Arc<Progress>,
+}
+
+/// Builds and drives the dataflow on every worker; returns the blocks written (gathered on
+/// global worker 0, empty elsewhere).
+fn dataflow(
+    config: timely::Config,
+    pending: Arc<Vec<(u64, Block)>>,
+    shared: Workers,
+) -> Result<Vec<BlockDone>, PipelineError> {
+    let shared = Arc::new(shared);
+    let guards = timely::execute(config, move |worker| {
+        let (index, peers) = (worker.index(), worker.peers());
+        let s = shared.clone();
+        let mut input = InputHandle::<u64, CapacityContainerBuilder<Vec<Block>>>::new();
+        let probe = ProbeHandle::new();
+        let done: Rc<RefCell<Vec<BlockDone>>> = Rc::new(RefCell::new(Vec::new()));
+        let gathered = done.clone();
+        worker.dataflow::<u64, _, _>(|scope| {
+            scope
+                .input_from(&mut input)
+                .generate_problems(s.config.clone(), index, peers)
+                .sample_attempts(s.teacher.clone(), s.progress.clone())
+                .verify_attempts(s.verifiers.clone(), s.progress.clone())
+                .label_steps(s.config.labels.step_checks, s.progress.clone())
+                .aggregate_problems()
+                .write_shards(s.sink.clone(), s.progress.clone())
+                .exchange(|_: &Wire<BlockDone>| 0)
+                .inspect(move |d: &Wire<BlockDone>| gathered.borrow_mut().push(d.0.clone()))
+                .probe_with(&probe);
+        });
+        let in_flight = s.config.blocks_in_flight;
+        for (ordinal, block) in pending.iter() {
+            input.advance_to(*ordinal);
+            input.send(block.clone());
+            // Flow control: admit a block only while the oldest unwritten one is at most
+            // `in_flight` ordinals back.
+            let oldest_allowed = ordinal.saturating_sub(in_flight);
+            while probe.less_than(&oldest_allowed) {
+                worker.step();
+            }
+        }
+        input.close();
+        while !probe.done() {
+            worker.step();
+        }
+        done.take()
+    })
+    .map_err(PipelineError::Dataflow)?;
+    let mut all = Vec::new();
+    for result in guards.join() {
+        all.extend(result.map_err(|e| PipelineError::Dataflow(format!("a worker failed: {e}")))?);
+    }
+    Ok(all)
+}
+
+/// timely's config from mull's flags (never from timely's own argument parser, whose `-h`
+/// would shadow `--help`).
+fn timely_config(workers: usize, cluster: Option<&Cluster>) -> timely::Config {
+    use timely::CommunicationConfig;
+    let communication = match cluster {
+        None => CommunicationConfig::Process(workers),
+        Some(c) => CommunicationConfig::Cluster {
+            threads: workers,
+            process: c.process,
+            addresses: c.addresses.clone(),
+            report: false,
+            zerocopy: false,
+        },
+    };
+    timely::Config {
+        communication,
+        worker: timely::WorkerConfig::default(),
+    }
+}
+
+fn load_teacher(config: &RunConfig, prompts: PromptBuilder) -> Result<Teacher, PipelineError> {
+    match (config.teacher.kind, &config.teacher.path) {
+        (TeacherKind::Model, Some(path)) => {
+            let weights = match config.teacher.weights {
+                WeightsConfig::Auto => WeightsKind::Auto,
+                WeightsConfig::F32 => WeightsKind::F32,
+                WeightsConfig::Q8_0 => WeightsKind::Q8_0,
+                WeightsConfig::Native => WeightsKind::Native,
+            };
+            let options = LoadOptions {
+                weights,
+                ..LoadOptions::default()
+            };
+            let model = load(path, options).map_err(|source| PipelineError::Teacher {
+                path: path.clone(),
+                source,
+            })?;
+            Ok(Teacher::model(model, config, prompts))
+        }
+        _ => Ok(Teacher::Oracle(Oracle {
+            run_seed: config.seed,
+            attempts: config.sampling.attempts,
+            corrupt_rate: config.teacher.corrupt_rate,
+        })),
+    }
+}
+
+/// Generates one problem at every difficulty a family's config allows, so a bad variant or
+/// level is an error before anything runs, not a hole in a shard.
+fn check_families(config: &RunConfig) -> Result<(), PipelineError> {
+    for (family, f) in &config.families {
+        let levels: Vec<u8> = match f.difficulty {
+            Some([lo, hi]) => (lo..=hi).collect(),
+            None => vec![0],
+        };
+        for level in levels {
+            let probe = crate::config::FamilyConfig {
+                difficulty: (level > 0).then_some([level, level]),
+                ..f.clone()
+            };
+            crate::stages::generate::problem(*family, &probe, config.seed, 0).map_err(|e| {
+                PipelineError::Config {
+                    path: PathBuf::from("config"),
+                    message: format!("families.{family}: {e}"),
+                }
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a directory that holds another run (naming the keys that differ) or files that are
+/// not a run's.
+fn check_run_dir(dir: &Path, config: &RunConfig, teacher_hash: &str) -> Result<(), PipelineError> {
+    let previous = dir.join("config.toml");
+    if !previous.exists() {
+        let occupied = std::fs::read_dir(dir).is_ok_and(|mut e| e.next().is_some());
+        if occupied {
+            return Err(PipelineError::OtherRun {
+                dir: dir.to_path_buf(),
+                keys: "it is not empty and has no config.toml, so it is not a mull run".into(),
+            });
+        }
+        return Ok(());
+    }
+    let old = RunConfig::from_file(&previous)?;
+    // The teacher the old run used, by hash, when its manifest says; else the same file.
+    let old_hash = Manifest::read(&dir.join("manifest.json"))
+        .ok()
+        .and_then(|m| m.models.get("teacher").cloned())
+        .unwrap_or_else(|| teacher_hash.to_string());
+    let keys = differing_keys(&old.identity(&old_hash), &config.identity(teacher_hash));
+    if keys.is_empty() {
+        Ok(())
+    } else {
+        Err(PipelineError::OtherRun {
+            dir: dir.to_path_buf(),
+            keys: keys.join(", "),
+        })
+    }
+}
+
+fn manifest(
+    config: &RunConfig,
+    teacher_hash: &str,
+    prompts: &PromptBuilder,
+    tally: &Tally,
+    dir: &Path,
+    shards: &[ShardFile],
+) -> Result<Manifest, PipelineError> {
+    let mut m = Manifest::new(env!("CARGO_PKG_VERSION"), "mull run");
+    m.config_hash = config.config_hash(teacher_hash);
+    m.counts = tally.counts();
+    m.pass_rates = tally.pass_rates();
+    m.models.insert("teacher".into(), teacher_hash.to_string());
+    m.prompt_template_version = crate::config::PROMPT_TEMPLATE_VERSION;
+    m.prompt_template_hash = prompts.hash();
+    m.seeds.insert("run".into(), config.seed);
+    for (family, f) in &config.families {
+        m.seeds
+            .insert(format!("generator.{family}"), f.seed.unwrap_or(config.seed));
+    }
+    for shard in shards {
+        m.add_shard(dir, &shard.info())?;
+    }
+    Ok(m)
+}

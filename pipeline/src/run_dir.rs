@@ -1,0 +1,283 @@
+//! The run directory: its layout, the plan of blocks, which blocks are finished, and the
+//! shards of one block written and read back.
+//!
+//! ```text
+//! runs/<name>/config.toml        the resolved config, written before any work
+//!             manifest.json      written last, from every block's shards
+//!             problems/  attempts/  sft/  prm/  rejects/
+//!                 <family>-<first index>-<end index>.jsonl.zst (+ .sha256)
+//! ```
+//! A block is one family's indices `first..end`; its five shards are written together, each
+//! under a temporary name and renamed with its checksum sidecar. A block whose five shards all
+//! decode and match their sidecars is finished and kept on resume; any other is redone. A shard
+//! is named by its index range, so a larger run reuses every whole block of a smaller one.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use mull_data::shard::{read_shard, verify_shard, ShardInfo, ShardWriter};
+use mull_data::{Attempt, Family, PrmRecord, Problem, RejectRecord, SftRecord};
+use serde::{Deserialize, Serialize};
+
+use crate::config::RunConfig;
+use crate::error::PipelineError;
+use crate::stages::ProblemWork;
+
+/// The record kinds of a run, one subdirectory and one shard per block each.
+pub const KINDS: [&str; 5] = ["problems", "attempts", "sft", "prm", "rejects"];
+
+/// One family's block of problem indices `start..end`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Block {
+    pub family: Family,
+    pub start: u64,
+    pub end: u64,
+}
+
+impl Block {
+    /// `arithmetic-00000000-00000064`: the shards' file stem.
+    pub fn name(&self) -> String {
+        format!("{}-{:08}-{:08}", self.family, self.start, self.end)
+    }
+
+    /// The shard of `kind` under `dir`.
+    pub fn shard(&self, dir: &Path, kind: &str) -> PathBuf {
+        dir.join(kind).join(format!("{}.jsonl.zst", self.name()))
+    }
+}
+
+/// Every block of a run, in the order they enter the dataflow: block 0 of every family, then
+/// block 1, ... so families advance together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub blocks: Vec<Block>,
+    pub shard_size: u64,
+}
+
+impl Plan {
+    pub fn new(config: &RunConfig) -> Self {
+        let size = config.shard_size;
+        let mut blocks = Vec::new();
+        let most = config.families.values().map(|f| f.count).max().unwrap_or(0);
+        for b in 0..most.div_ceil(size) {
+            for (family, f) in &config.families {
+                let start = b * size;
+                if start < f.count {
+                    blocks.push(Block {
+                        family: *family,
+                        start,
+                        end: (start + size).min(f.count),
+                    });
+                }
+            }
+        }
+        Plan {
+            blocks,
+            shard_size: size,
+        }
+    }
+
+    /// The block a problem belongs to.
+    pub fn block_of(&self, family: Family, index: u64, count: u64) -> Block {
+        let start = index / self.shard_size * self.shard_size;
+        Block {
+            family,
+            start,
+            end: (start + self.shard_size).min(count),
+        }
+    }
+}
+
+/// A shard as the manifest lists it: its path relative to the run directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardFile {
+    pub path: PathBuf,
+    pub records: u64,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+impl From<ShardInfo> for ShardFile {
+    fn from(info: ShardInfo) -> Self {
+        ShardFile {
+            path: info.path,
+            records: info.records,
+            bytes: info.bytes,
+            sha256: info.sha256,
+        }
+    }
+}
+
+impl ShardFile {
+    pub fn info(&self) -> ShardInfo {
+        ShardInfo {
+            path: self.path.clone(),
+            records: self.records,
+            bytes: self.bytes,
+            sha256: self.sha256.clone(),
+        }
+    }
+}
+
+/// The block's five shards if every one is whole (decodes to the end and matches its
+/// sidecar); `None` when any is missing or damaged, so the block is to be redone.
+pub fn finished(dir: &Path, block: &Block) -> Option<Vec<ShardFile>> {
+    KINDS
+        .iter()
+        .map(|kind| {
+            let path = block.shard(dir, kind);
+            match verify_shard(&path) {
+                Ok(info) => Some(ShardFile::from(info)),
+                Err(e) => {
+                    if path.exists() {
+                        tracing::warn!("{e}; the block {} is redone", block.name());
+                    }
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+/// Writes the block's five shards, records in problem-id order (a problem's attempts in
+/// attempt order), and returns them.
+pub fn write_block(
+    dir: &Path,
+    block: &Block,
+    works: &mut [ProblemWork],
+) -> Result<Vec<ShardFile>, PipelineError> {
+    works.sort_by(|a, b| a.problem.id.cmp(&b.problem.id));
+    let mut files = Vec::with_capacity(KINDS.len());
+    for kind in KINDS {
+        let mut w = ShardWriter::create(&block.shard(dir, kind))?;
+        for work in works.iter() {
+            match kind {
+                "problems" => w.write(&work.problem)?,
+                "attempts" => work.attempts.iter().try_for_each(|a| w.write(a))?,
+                "sft" => work.sft.iter().try_for_each(|r| w.write(r))?,
+                "prm" => work.prm.iter().try_for_each(|r| w.write(r))?,
+                _ => work.rejects.iter().try_for_each(|r| w.write(r))?,
+            }
+        }
+        files.push(ShardFile::from(w.finish()?));
+    }
+    Ok(files)
+}
+
+/// Reads a finished block back into its problems' work (for the tallies of a resumed run).
+pub fn read_block(dir: &Path, block: &Block) -> Result<Vec<ProblemWork>, PipelineError> {
+    let problems: Vec<Problem> = read_all(&block.shard(dir, "problems"))?;
+    let mut by_id: BTreeMap<String, ProblemWork> = problems
+        .into_iter()
+        .map(|p| (p.id.clone(), ProblemWork::new(p)))
+        .collect();
+    let orphan = |path: PathBuf, id: &str| {
+        PipelineError::Data(mull_data::DataError::Corrupt {
+            path,
+            message: format!("a record of problem {id}, which the block's problems shard lacks"),
+        })
+    };
+    macro_rules! attach {
+        ($kind:literal, $ty:ty, |$w:ident, $r:ident| $body:expr) => {
+            let path = block.shard(dir, $kind);
+            for $r in read_all::<$ty>(&path)? {
+                let $w = by_id
+                    .get_mut(&$r.problem_id)
+                    .ok_or_else(|| orphan(path.clone(), &$r.problem_id))?;
+                $body;
+            }
+        };
+    }
+    attach!("attempts", Attempt, |w, r| w.attempts.push(r));
+    attach!("sft", SftRecord, |w, r| w.sft = Some(r));
+    attach!("prm", PrmRecord, |w, r| w.prm.push(r));
+    attach!("rejects", RejectRecord, |w, r| w.rejects.push(r));
+    Ok(by_id.into_values().collect())
+}
+
+fn read_all<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, PipelineError> {
+    Ok(read_shard(path)?.collect::<Result<Vec<T>, _>>()?)
+}
+
+/// Removes what a killed run or a smaller plan left in the shard directories: hidden temporary
+/// files, and shards (with sidecars) of blocks that are not in `plan` (a block whose range
+/// grew is rewritten under its new name). Only names mull writes are touched.
+pub fn clean(dir: &Path, plan: &Plan) -> Result<Vec<PathBuf>, PipelineError> {
+    let keep: std::collections::BTreeSet<String> = plan
+        .blocks
+        .iter()
+        .map(|b| format!("{}.jsonl.zst", b.name()))
+        .collect();
+    let mut removed = Vec::new();
+    for kind in KINDS {
+        let sub = dir.join(kind);
+        let entries = match std::fs::read_dir(&sub) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(source) => return Err(PipelineError::Io { path: sub, source }),
+        };
+        for entry in entries {
+            let entry = entry.map_err(|source| PipelineError::Io {
+                path: sub.clone(),
+                source,
+            })?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let shard = name.strip_suffix(".sha256").unwrap_or(&name);
+            let temporary =
+                name.starts_with('.') && name.contains(".jsonl.zst") && name.contains(".tmp-");
+            let stale = is_shard_name(shard) && !keep.contains(shard);
+            if temporary || stale {
+                let path = entry.path();
+                std::fs::remove_file(&path).map_err(|source| PipelineError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                removed.push(path);
+            }
+        }
+    }
+    Ok(removed)
+}
+
+/// `<family>-<8 digits>-<8 digits>.jsonl.zst`.
+fn is_shard_name(name: &str) -> bool {
+    let Some(stem) = name.strip_suffix(".jsonl.zst") else {
+        return false;
+    };
+    let parts: Vec<&str> = stem.rsplitn(3, '-').collect();
+    parts.len() == 3
+        && parts[2].parse::<Family>().is_ok()
+        && parts[..2]
+            .iter()
+            .all(|p| p.len() >= 8 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_interleaves_families_and_names_ranges() {
+        let config = RunConfig::from_toml(
+            "out = \"x\"\nseed = 1\nshard-size = 4\n[families.arithmetic]\ncount = 10\n\
+             [families.cipher]\ncount = 3\n[teacher]\nkind = \"oracle\"\n",
+            Path::new("c"),
+        )
+        .unwrap();
+        let plan = Plan::new(&config);
+        let names: Vec<String> = plan.blocks.iter().map(Block::name).collect();
+        assert_eq!(
+            names,
+            [
+                "arithmetic-00000000-00000004",
+                "cipher-00000000-00000003",
+                "arithmetic-00000004-00000008",
+                "arithmetic-00000008-00000010"
+            ]
+        );
+        assert_eq!(plan.block_of(Family::Arithmetic, 9, 10), plan.blocks[3]);
+        assert!(is_shard_name("cipher-00000000-00000003.jsonl.zst"));
+        assert!(!is_shard_name("notes-00000000-00000003.jsonl.zst"));
+        assert!(!is_shard_name("cipher-0-3.jsonl.zst"));
+    }
+}
