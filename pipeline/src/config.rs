@@ -108,7 +108,7 @@ pub struct TeacherConfig {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SamplingConfig {
     /// Attempts (chains of thought) per problem.
     pub attempts: u32,
@@ -139,7 +139,7 @@ impl Default for SamplingConfig {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PromptConfig {
     /// The system message.
     pub system: String,
@@ -158,7 +158,7 @@ impl Default for PromptConfig {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct VerifierConfig {
     /// Wall-clock limit of one sandboxed code run, in milliseconds.
     pub code_timeout_ms: u64,
@@ -176,15 +176,24 @@ impl Default for VerifierConfig {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct LabelConfig {
     /// Label steps by the verifiers' exact step checks where the family has them.
     pub step_checks: bool,
+    /// Continuations per probed step; 0 runs no rollouts (unchecked steps then take the
+    /// attempt's outcome as their label).
+    pub rollouts: u32,
+    /// Problems of each family (the first indices) whose failed attempts get rollouts.
+    pub rollout_problems: u64,
 }
 
 impl Default for LabelConfig {
     fn default() -> Self {
-        LabelConfig { step_checks: true }
+        LabelConfig {
+            step_checks: true,
+            rollouts: 0,
+            rollout_problems: 0,
+        }
     }
 }
 

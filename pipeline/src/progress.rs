@@ -72,7 +72,9 @@ impl Progress {
         }
     }
 
+    /// Problems sampled (rollout rounds are not counted again).
     pub fn sampled(&self, work: &[ProblemWork]) {
+        let work: Vec<&ProblemWork> = work.iter().filter(|w| w.probes.is_empty()).collect();
         let tokens: u64 = work
             .iter()
             .flat_map(|w| &w.attempts)
@@ -85,12 +87,17 @@ impl Progress {
             .set_message(format!("{:.1} tok/s", total as f64 / secs));
     }
 
-    pub fn verified(&self, _work: &ProblemWork) {
-        self.verified.inc(1);
+    pub fn verified(&self, work: &ProblemWork) {
+        if work.probes.is_empty() {
+            self.verified.inc(1);
+        }
     }
 
-    pub fn labelled(&self, _work: &ProblemWork) {
-        self.labelled.inc(1);
+    /// A problem whose labels are final.
+    pub fn labelled(&self, work: &ProblemWork) {
+        if work.probes.is_empty() {
+            self.labelled.inc(1);
+        }
     }
 
     pub fn written(&self, block: &Block) {

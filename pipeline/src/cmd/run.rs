@@ -80,6 +80,14 @@ fn print_summary(s: &RunSummary) {
         "{} sft records, {} prm records ({} labelled steps), {} rejects",
         t.sft, t.prm, t.prm_steps, t.rejects
     );
+    if t.rollout_attempts > 0 {
+        println!(
+            "rollouts: {} continuations for {} failed attempts ({:.1} each)",
+            t.rollouts,
+            t.rollout_attempts,
+            t.rollouts as f64 / t.rollout_attempts as f64
+        );
+    }
     let secs = s.wall.as_secs_f64();
     println!(
         "{} blocks ({} reused), {:.1} s, {:.1} tokens/s sampled",

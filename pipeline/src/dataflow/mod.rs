@@ -5,9 +5,14 @@
 //! blocks ─▶ generate_problems ─▶ (exchange by problem id) ─▶ sample_attempts ─▶ verify_attempts
 //!        ─▶ label_steps ─▶ aggregate_problems ─▶ (exchange by block) ─▶ write_shards ─▶ blocks done
 //! ```
-//! Timestamps are block ordinals: the worker loop (`crate::jobs::run`) admits one block per
-//! timestamp and holds back while more than `blocks-in-flight` are unwritten (a probe on the
-//! last stream), since timely itself has no backpressure.
+//!                    ▲                                          │ problems waiting for rollouts
+//!                    └──────────── feedback (round + 1) ◀───────────┘
+//! ```
+//! A timestamp is a block ordinal and a round: `ordinal << ROUND_BITS | round`. The worker
+//! loop (`crate::jobs::run`) admits one block per ordinal at round 0 and holds back while more
+//! than `blocks-in-flight` are unwritten (a probe on the last stream), since timely itself has
+//! no backpressure; each trip around the rollout loop adds one to the round, and the shard
+//! sink writes a block once the frontier has passed all of its ordinal's rounds.
 
 pub mod aggregate;
 pub mod generate;
@@ -27,5 +32,19 @@ pub use write_shards::{BlockDone, WriteShards};
 
 use crate::stages::ProblemWork;
 
-/// The stream of problems being worked on, timestamped by block ordinal.
+/// The stream of problems being worked on.
 pub type WorkStream<'scope> = timely::dataflow::StreamVec<'scope, u64, Wire<ProblemWork>>;
+
+/// Bits of a timestamp that count rollout rounds: a binary search over `m` steps needs
+/// `ceil(log2(m + 1)) <= 64` rounds, so 8 bits always suffice.
+pub const ROUND_BITS: u32 = 8;
+
+/// The timestamp of a block's first round.
+pub fn block_time(ordinal: u64) -> u64 {
+    ordinal << ROUND_BITS
+}
+
+/// The block ordinal of a timestamp.
+pub fn ordinal_of(time: u64) -> u64 {
+    time >> ROUND_BITS
+}

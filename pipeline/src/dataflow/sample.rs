@@ -16,12 +16,23 @@ use crate::stages::ProblemWork;
 pub trait SampleAttempts<'scope> {
     /// Routes problems to workers by id, waits until a timestamp's problems have all arrived
     /// (the input frontier passes it), sorts them by id and samples them in fixed blocks: the
-    /// batches depend on ids alone, never on arrival order.
-    fn sample_attempts(self, teacher: Arc<Teacher>, progress: Arc<Progress>) -> WorkStream<'scope>;
+    /// batches depend on ids alone, never on arrival order. Problems back from the label stage
+    /// with probes get `rollouts` continuations per probe instead.
+    fn sample_attempts(
+        self,
+        teacher: Arc<Teacher>,
+        rollouts: u32,
+        progress: Arc<Progress>,
+    ) -> WorkStream<'scope>;
 }
 
 impl<'scope> SampleAttempts<'scope> for WorkStream<'scope> {
-    fn sample_attempts(self, teacher: Arc<Teacher>, progress: Arc<Progress>) -> WorkStream<'scope> {
+    fn sample_attempts(
+        self,
+        teacher: Arc<Teacher>,
+        rollouts: u32,
+        progress: Arc<Progress>,
+    ) -> WorkStream<'scope> {
         let by_id = Exchange::new(|w: &Wire<ProblemWork>| mull_data::ids::route(&w.problem.id));
         self.unary_frontier(by_id, "SampleAttempts", move |_, _| {
             let mut stash: BTreeMap<u64, (Capability<u64>, Vec<ProblemWork>)> = BTreeMap::new();
@@ -46,7 +57,7 @@ impl<'scope> SampleAttempts<'scope> for WorkStream<'scope> {
                         continue;
                     };
                     work.sort_by(|a, b| a.problem.id.cmp(&b.problem.id));
-                    teacher.sample(&mut work);
+                    teacher.sample(&mut work, rollouts);
                     progress.sampled(&work);
                     output
                         .session(&cap)

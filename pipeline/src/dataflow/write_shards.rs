@@ -35,8 +35,8 @@ pub struct ShardSink {
 
 /// Extension trait for a stream of finished problems.
 pub trait WriteShards<'scope> {
-    /// Routes problems to one worker per block, and when the input frontier passes a timestamp
-    /// writes each of its blocks (records sorted by id) and emits what was written.
+    /// Routes problems to one worker per block, and when the input frontier passes every round
+    /// of a block's ordinal writes it (records sorted by id) and emits what was written.
     fn write_shards(
         self,
         sink: Arc<ShardSink>,
@@ -62,18 +62,19 @@ impl<'scope> WriteShards<'scope> for WorkStream<'scope> {
                     let Some(cap) = cap.retain_least(output.output_index()) else {
                         return;
                     };
-                    let entry = stash
-                        .entry(*cap.time())
-                        .or_insert_with(|| (cap, Vec::new()));
+                    // Keyed by block ordinal: a block's problems arrive over several rounds.
+                    let ordinal = super::ordinal_of(*cap.time());
+                    let entry = stash.entry(ordinal).or_insert_with(|| (cap, Vec::new()));
                     entry.1.extend(data.drain(..).map(|w| w.0));
                 });
+                // A block is whole once no round of its ordinal can still arrive.
                 let ready: Vec<u64> = stash
                     .keys()
                     .copied()
-                    .filter(|t| !frontier.frontier().less_equal(t))
+                    .filter(|o| !frontier.frontier().less_than(&super::block_time(o + 1)))
                     .collect();
-                for time in ready {
-                    let Some((cap, work)) = stash.remove(&time) else {
+                for ordinal in ready {
+                    let Some((cap, work)) = stash.remove(&ordinal) else {
                         continue;
                     };
                     let mut blocks: BTreeMap<Block, Vec<ProblemWork>> = BTreeMap::new();

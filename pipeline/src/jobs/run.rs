@@ -21,14 +21,16 @@ use mull_models::{load, LoadOptions, WeightsKind};
 use mull_verifiers::sandbox::SandboxLimits;
 use mull_verifiers::Verifiers;
 use timely::container::CapacityContainerBuilder;
-use timely::dataflow::operators::{Exchange, Input, Inspect, Probe};
+use timely::dataflow::operators::{
+    Concat, ConnectLoop, Exchange, Feedback, Input, Inspect, OkErr, Probe,
+};
 use timely::dataflow::{InputHandle, ProbeHandle};
 
 use crate::config::{differing_keys, Overrides, RunConfig, TeacherKind, WeightsConfig};
 use crate::dataflow::write_shards::ShardSink;
 use crate::dataflow::{
-    AggregateProblems, BlockDone, GenerateProblems, LabelSteps, SampleAttempts, VerifyAttempts,
-    Wire, WriteShards,
+    block_time, AggregateProblems, BlockDone, GenerateProblems, LabelSteps, SampleAttempts,
+    VerifyAttempts, Wire, WriteShards,
 };
 use crate::error::PipelineError;
 use crate::progress::{Progress, ProgressMode};
@@ -36,6 +38,7 @@ use crate::run_dir::{self, Block, Plan, ShardFile};
 use crate::stages::aggregate::Tally;
 use crate::stages::oracle::Oracle;
 use crate::stages::sample::{PromptBuilder, Teacher};
+use crate::stages::ProblemWork;
 
 /// Several processes, each running `workers` threads: timely's cluster mode.
 #[derive(Debug, Clone)]
@@ -246,12 +249,28 @@ fn dataflow(
         let done: Rc<RefCell<Vec<BlockDone>>> = Rc::new(RefCell::new(Vec::new()));
         let gathered = done.clone();
         worker.dataflow::<u64, _, _>(|scope| {
-            scope
+            // Problems waiting for rollouts go around again, one round later.
+            let (rollouts, again) = scope.feedback::<Vec<Wire<ProblemWork>>>(1);
+            let (labelled, waiting) = scope
                 .input_from(&mut input)
                 .generate_problems(s.config.clone(), index, peers)
-                .sample_attempts(s.teacher.clone(), s.progress.clone())
+                .concat(again)
+                .sample_attempts(
+                    s.teacher.clone(),
+                    s.config.labels.rollouts,
+                    s.progress.clone(),
+                )
                 .verify_attempts(s.verifiers.clone(), s.progress.clone())
-                .label_steps(s.config.labels.step_checks, s.progress.clone())
+                .label_steps(s.config.labels.clone(), s.progress.clone())
+                .ok_err::<Vec<_>, _, Vec<_>, _, _>(|w: Wire<ProblemWork>| {
+                    if w.probes.is_empty() {
+                        Ok(w)
+                    } else {
+                        Err(w)
+                    }
+                });
+            waiting.connect_loop(rollouts);
+            labelled
                 .aggregate_problems()
                 .write_shards(s.sink.clone(), s.progress.clone())
                 .exchange(|_: &Wire<BlockDone>| 0)
@@ -260,11 +279,11 @@ fn dataflow(
         });
         let in_flight = s.config.blocks_in_flight;
         for (ordinal, block) in pending.iter() {
-            input.advance_to(*ordinal);
+            input.advance_to(block_time(*ordinal));
             input.send(block.clone());
             // Flow control: admit a block only while the oldest unwritten one is at most
             // `in_flight` ordinals back.
-            let oldest_allowed = ordinal.saturating_sub(in_flight);
+            let oldest_allowed = block_time(ordinal.saturating_sub(in_flight));
             while probe.less_than(&oldest_allowed) {
                 worker.step();
             }

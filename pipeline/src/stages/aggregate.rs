@@ -55,6 +55,9 @@ pub struct Tally {
     pub sft: u64,
     pub prm: u64,
     pub prm_steps: u64,
+    /// Attempts whose labels came (in part) from rollouts, and the continuations they cost.
+    pub rollout_attempts: u64,
+    pub rollouts: u64,
     pub rejects: u64,
 }
 
@@ -89,6 +92,17 @@ impl Tally {
             sft: u64::from(work.sft.is_some()),
             prm: work.prm.len() as u64,
             prm_steps: work.prm.iter().map(|r| r.labels.len() as u64).sum(),
+            rollout_attempts: work
+                .prm
+                .iter()
+                .filter(|r| r.rollouts.iter().any(|[_, n]| *n > 0))
+                .count() as u64,
+            rollouts: work
+                .prm
+                .iter()
+                .flat_map(|r| &r.rollouts)
+                .map(|[_, n]| u64::from(*n))
+                .sum(),
             rejects: work.rejects.len() as u64,
         }
     }
@@ -105,6 +119,8 @@ impl Tally {
         self.sft += other.sft;
         self.prm += other.prm;
         self.prm_steps += other.prm_steps;
+        self.rollout_attempts += other.rollout_attempts;
+        self.rollouts += other.rollouts;
         self.rejects += other.rejects;
     }
 
@@ -119,6 +135,8 @@ impl Tally {
             ("sft".into(), self.sft),
             ("prm".into(), self.prm),
             ("prm-steps".into(), self.prm_steps),
+            ("rollout-attempts".into(), self.rollout_attempts),
+            ("rollouts".into(), self.rollouts),
             ("rejects".into(), self.rejects),
         ])
     }

@@ -3,7 +3,9 @@
 //! Each step's label, in order of authority:
 //! 1. after the first wrong step: `false`, `after-first-error`;
 //! 2. an exact step check (arithmetic, equations, countdown, cipher) decides: `exact`;
-//! 3. otherwise the attempt's own outcome: a step followed by a verified answer was on a path
+//! 3. for a failed attempt of a problem chosen for rollouts (`labels.rollout-problems`), the
+//!    binary search of `stages::rollout` over the steps left undecided: `rollout`;
+//! 4. otherwise the attempt's own outcome: a step followed by a verified answer was on a path
 //!    that reaches it (Math-Shepherd's hard estimate with the attempt as its one rollout), so it
 //!    is `true` when the attempt is correct and `false` otherwise: `outcome`.
 //!
@@ -13,16 +15,68 @@
 use mull_data::cot::parse_completion;
 use mull_data::{Attempt, LabelSource, PrmRecord, Problem};
 
+use super::rollout::{Probe, Search};
 use super::ProblemWork;
+use crate::config::LabelConfig;
 
-/// Labels every attempt of a problem; malformed ones become rejects. `step_checks: false`
-/// ignores the verifiers' step checks (every label then comes from the outcome).
-pub fn label(work: &mut ProblemWork, step_checks: bool) {
+/// Labels every attempt of a problem; malformed ones become rejects. Returns `true` while the
+/// problem waits for rollouts (its `probes` are set): it goes around the loop again, and the
+/// next call advances its searches with the probes' results.
+pub fn label(work: &mut ProblemWork, config: &LabelConfig) -> bool {
+    if work.probes.is_empty() {
+        first_pass(work, config);
+    } else {
+        for probe in std::mem::take(&mut work.probes) {
+            if let Some(s) = work
+                .searches
+                .iter_mut()
+                .find(|s| s.attempt == probe.attempt)
+            {
+                s.record(probe.successes(), probe.continuations.len() as u32);
+            }
+        }
+    }
+    work.probes = work
+        .searches
+        .iter()
+        .filter_map(|s| {
+            s.next_step().map(|step| Probe {
+                attempt: s.attempt,
+                step,
+                continuations: Vec::new(),
+            })
+        })
+        .collect();
+    if !work.probes.is_empty() {
+        return true;
+    }
+    for search in std::mem::take(&mut work.searches) {
+        let attempt_id = mull_data::ids::attempt_id(&work.problem.id, search.attempt);
+        if let Some(record) = work.prm.iter_mut().find(|r| r.attempt_id == attempt_id) {
+            search.apply(record);
+        }
+    }
+    false
+}
+
+/// Labels from the exact checks and outcomes, and starts a search for every failed attempt
+/// with undecided steps when the problem is chosen for rollouts.
+fn first_pass(work: &mut ProblemWork, config: &LabelConfig) {
     let mut rejects = Vec::new();
     let mut records = Vec::new();
+    let searched = config.rollouts > 0 && work.problem.index < config.rollout_problems;
     for attempt in &work.attempts {
-        match prm_record(&work.problem, attempt, step_checks) {
-            Ok(r) => records.push(r),
+        match prm_record(&work.problem, attempt, config.step_checks) {
+            Ok(r) => {
+                let failed = attempt.verdict.as_ref().is_some_and(|v| !v.correct);
+                if searched && failed {
+                    let end = r.first_error.unwrap_or(r.labels.len());
+                    let undecided = (0..end).filter(|&i| r.step_checks[i].is_none()).collect();
+                    work.searches
+                        .extend(Search::new(attempt.attempt, undecided));
+                }
+                records.push(r);
+            }
             Err(reason) => rejects.push((attempt.id.clone(), reason)),
         }
     }

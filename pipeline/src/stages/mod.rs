@@ -3,18 +3,22 @@
 //!
 //! Records move between stages as one [`ProblemWork`] per problem: the problem, then its
 //! attempts (sample), their verdicts (verify), PRM records (label), and the SFT record and
-//! rejects (aggregate). All attempts of a problem travel together, so no stage ever waits for
+//! rejects (aggregate); a problem whose failed attempts need rollouts goes around the loop
+//! sample → verify → label again with its probes until every search has ended. All attempts of a problem travel together, so no stage ever waits for
 //! another worker to finish a problem.
 
 pub mod aggregate;
 pub mod generate;
 pub mod label;
 pub mod oracle;
+pub mod rollout;
 pub mod sample;
 pub mod verify;
 
 use mull_data::{Attempt, PrmRecord, Problem, RejectRecord, SftRecord};
 use serde::{Deserialize, Serialize};
+
+use rollout::{Probe, Search};
 
 /// One problem and everything the run has made of it so far.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,6 +31,13 @@ pub struct ProblemWork {
     /// The shortest verified chain.
     pub sft: Option<SftRecord>,
     pub rejects: Vec<RejectRecord>,
+    /// Binary searches for first wrong steps still running (label stage).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub searches: Vec<Search>,
+    /// Rollouts this problem waits for: set by the label stage, sampled and graded on the next
+    /// trip around the feedback loop.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub probes: Vec<Probe>,
 }
 
 impl ProblemWork {
@@ -37,6 +48,8 @@ impl ProblemWork {
             prm: Vec::new(),
             sft: None,
             rejects: Vec::new(),
+            searches: Vec::new(),
+            probes: Vec::new(),
         }
     }
 

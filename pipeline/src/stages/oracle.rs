@@ -104,6 +104,38 @@ impl Oracle {
     }
 }
 
+impl Oracle {
+    /// Continuation `rollout` from after step `step` of `attempt` (a Monte-Carlo rollout): when
+    /// the prefix is the reference's own, the reference goes on, corrupted in its answer with
+    /// probability `corrupt-rate` (drawn from the rollout's seed); after a wrong step it goes on
+    /// to a wrong answer, as an error carried forward does.
+    pub fn continuation(
+        &self,
+        problem: &Problem,
+        attempt: &Attempt,
+        step: usize,
+        rollout: u32,
+    ) -> Attempt {
+        let code = problem.family == Family::Code.as_str();
+        let end = (step + 1).min(attempt.steps.len());
+        let prefix = &attempt.steps[..end];
+        let on_track = prefix.len() <= problem.reference.len()
+            && prefix.iter().zip(&problem.reference).all(|(a, b)| a == b);
+        let seed = ids::rollout_seed(self.run_seed, &attempt.id, step as u32, rollout);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let slips = rng.random::<f64>() < self.corrupt_rate;
+        let mut steps = prefix.to_vec();
+        steps.extend(problem.reference.iter().skip(prefix.len()).cloned());
+        let answer = if on_track && !slips {
+            problem.answer.clone()
+        } else {
+            wrong_answer(problem)
+        };
+        let completion = mull_data::cot::format_completion(&steps, &answer, code);
+        Attempt::from_completion(&problem.id, attempt.attempt, completion)
+    }
+}
+
 /// A wrong final answer: for code, a function that returns nothing; otherwise the gold answer
 /// with its last number (or letter) changed.
 fn wrong_answer(problem: &Problem) -> String {

@@ -135,9 +135,17 @@ impl Teacher {
         }
     }
 
-    /// Fills in the attempts of every problem, in the order given. A failure of a whole block
-    /// (the model errs) rejects its problems with the reason; it never stops the run.
-    pub fn sample(&self, work: &mut [ProblemWork]) {
+    /// Fills in the attempts of every problem, in the order given, or for a problem waiting
+    /// for rollouts the continuations of its probes (`rollouts` each). A failure of a whole
+    /// block (the model errs) rejects its problems with the reason; it never stops the run.
+    pub fn sample(&self, work: &mut [ProblemWork], rollouts: u32) {
+        let (probing, fresh): (Vec<&mut ProblemWork>, Vec<&mut ProblemWork>) =
+            work.iter_mut().partition(|w| !w.probes.is_empty());
+        self.sample_attempts(fresh);
+        self.sample_probes(probing, rollouts);
+    }
+
+    fn sample_attempts(&self, mut work: Vec<&mut ProblemWork>) {
         match self {
             Teacher::Oracle(oracle) => {
                 for w in work {
@@ -156,10 +164,40 @@ impl Teacher {
             }
         }
     }
+
+    fn sample_probes(&self, work: Vec<&mut ProblemWork>, rollouts: u32) {
+        for w in work {
+            let ProblemWork {
+                problem,
+                attempts,
+                probes,
+                ..
+            } = w;
+            match self {
+                Teacher::Oracle(oracle) => {
+                    for probe in probes.iter_mut() {
+                        if let Some(attempt) = attempts.iter().find(|a| a.attempt == probe.attempt)
+                        {
+                            probe.continuations = (0..rollouts)
+                                .map(|r| oracle.continuation(problem, attempt, probe.step, r))
+                                .collect();
+                        }
+                    }
+                }
+                Teacher::Model(m) => {
+                    // A failed rollout block leaves its probes without continuations: k = 0 of
+                    // n = 0, which the search reads as a lost prefix; the reason is logged.
+                    if let Err(reason) = m.sample_probes(problem, attempts, probes, rollouts) {
+                        tracing::warn!("rollouts of problem {}: {reason}", problem.id);
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl ModelTeacher {
-    fn sample_block(&self, block: &mut [ProblemWork]) -> Result<(), String> {
+    fn sample_block(&self, block: &mut [&mut ProblemWork]) -> Result<(), String> {
         let jobs = block
             .iter()
             .map(|w| {
@@ -191,6 +229,58 @@ impl ModelTeacher {
                 .zip(attempts)
                 .zip(&job.seeds)
                 .map(|((a, s), seed)| self.attempt(&w.problem.id, a, s, *seed))
+                .collect();
+        }
+        Ok(())
+    }
+
+    /// The continuations of one problem's probes: each probe's prompt is the problem's prompt
+    /// with the attempt's steps up to the probed one already written, `rollouts` seeds each.
+    fn sample_probes(
+        &self,
+        problem: &Problem,
+        attempts: &[Attempt],
+        probes: &mut [super::rollout::Probe],
+        rollouts: u32,
+    ) -> Result<(), String> {
+        let head = self
+            .model
+            .chat_template
+            .render(&self.prompts.messages(problem), true);
+        let mut prefixes = Vec::with_capacity(probes.len());
+        let mut jobs = Vec::with_capacity(probes.len());
+        for probe in probes.iter() {
+            let attempt = attempts
+                .iter()
+                .find(|a| a.attempt == probe.attempt)
+                .ok_or_else(|| format!("probe of unknown attempt {}", probe.attempt))?;
+            let end = (probe.step + 1).min(attempt.steps.len());
+            let prefix = format!("<think>\n{}\n", attempt.steps[..end].join("\n"));
+            let prompt = self
+                .model
+                .tokenizer
+                .encode(&format!("{head}{prefix}"))
+                .map_err(|e| e.to_string())?;
+            let seeds = (0..rollouts)
+                .map(|r| ids::rollout_seed(self.run_seed, &attempt.id, probe.step as u32, r))
+                .collect();
+            jobs.push(PromptJob { prompt, seeds });
+            prefixes.push((attempt.attempt, prefix));
+        }
+        let sampled = {
+            let _turn = self.turn.lock().unwrap_or_else(|e| e.into_inner());
+            self.model
+                .sample(&jobs, &self.params, self.prompts_per_block)
+                .map_err(|e| e.to_string())?
+        };
+        for ((probe, (index, prefix)), continuations) in
+            probes.iter_mut().zip(prefixes).zip(sampled)
+        {
+            probe.continuations = continuations
+                .into_iter()
+                .map(|c| {
+                    Attempt::from_completion(&problem.id, index, format!("{prefix}{}", c.text))
+                })
                 .collect();
         }
         Ok(())

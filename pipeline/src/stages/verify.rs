@@ -15,6 +15,14 @@ pub fn verify(verifiers: &Verifiers, work: &mut ProblemWork) {
         work.reject(&id, "verify", reason);
         return;
     };
+    if !work.probes.is_empty() {
+        // Rollouts: only their continuations are graded; an error counts as not reaching the
+        // answer and is no reject (the continuation is no record of the run).
+        for c in work.probes.iter_mut().flat_map(|p| &mut p.continuations) {
+            c.verdict = Some(verifier.verify(&work.problem, c));
+        }
+        return;
+    }
     let mut rejects = Vec::new();
     for attempt in &mut work.attempts {
         let verdict = verifier.verify(&work.problem, attempt);

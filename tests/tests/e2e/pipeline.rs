@@ -11,8 +11,13 @@ use mull_data::{Attempt, LabelSource, PrmRecord, Problem, RejectRecord, SftRecor
 use mull_pipeline::config::{Overrides, RunConfig};
 use mull_pipeline::jobs::run::{run, RunOptions};
 use mull_pipeline::progress::ProgressMode;
+use mull_pipeline::stages::aggregate::aggregate;
 use mull_pipeline::stages::generate;
+use mull_pipeline::stages::label::label;
 use mull_pipeline::stages::oracle::{Oracle, OracleOutcome};
+use mull_pipeline::stages::sample::Teacher;
+use mull_pipeline::stages::verify::verify;
+use mull_pipeline::stages::ProblemWork;
 use mull_verifiers::Verifiers;
 
 use crate::support::{mull, mull_bin};
@@ -125,6 +130,7 @@ fn tiny_run_matches_a_sequential_reference() {
 
     let mut expected_count = 0;
     let mut seen_first_errors = 0;
+    let mut rollouts_spent = 0u64;
     for (family, fc) in &config.families {
         for index in 0..fc.count {
             expected_count += 1;
@@ -178,6 +184,9 @@ fn tiny_run_matches_a_sequential_reference() {
                         assert_eq!(r.prompt, p.prompt);
                         assert_eq!(r.completions, p.reference);
                         for (j, label) in r.labels.iter().enumerate() {
+                            if r.label_source[j] == LabelSource::Rollout {
+                                continue; // checked against the sequential run below
+                            }
                             let exact = reference_checks.get(j).copied().flatten().is_some();
                             assert_eq!(*label, exact || correct, "{id} step {j}");
                         }
@@ -190,6 +199,13 @@ fn tiny_run_matches_a_sequential_reference() {
                     assert!(rejects.iter().any(|r| r.id == id && r.stage == "verify"));
                 }
             }
+            // The same stages called one after another, without the dataflow.
+            let sequential = sequential_problem(&config, &oracle, &verifiers, p.clone());
+            for r in &sequential.prm {
+                assert_eq!(prm.get(&r.attempt_id), Some(r), "{}", r.attempt_id);
+                rollouts_spent += r.rollouts.iter().map(|[_, n]| u64::from(*n)).sum::<u64>();
+            }
+            assert_eq!(sequential.sft.as_ref(), sft.get(&p.id));
             // Every correct attempt replays the reference, so the first one is the shortest.
             assert_eq!(
                 sft.get(&p.id).map(|r| r.attempt_id.as_str()),
@@ -208,11 +224,33 @@ fn tiny_run_matches_a_sequential_reference() {
     assert_eq!(summary.tally.attempts, attempts.len() as u64);
     assert_eq!(summary.tally.prm, prm.len() as u64);
     assert_eq!(summary.tally.rejects, rejects.len() as u64);
+    assert!(rollouts_spent > 0, "tiny runs rollouts");
+    assert_eq!(summary.tally.rollouts, rollouts_spent);
     let manifest = mull_data::manifest::Manifest::read(&dir.join("manifest.json")).unwrap();
     manifest.verify(&dir).unwrap();
     assert_eq!(manifest.counts["problems"], expected_count as u64);
     assert_eq!(manifest.shards.len(), 5 * summary.blocks);
     assert!(summary.blocks >= 6, "tiny spans several blocks");
+}
+
+/// One problem through the stages in order, going around the rollout loop until it is labelled.
+fn sequential_problem(
+    config: &RunConfig,
+    oracle: &Oracle,
+    verifiers: &Verifiers,
+    problem: Problem,
+) -> ProblemWork {
+    let teacher = Teacher::Oracle(*oracle);
+    let mut work = vec![ProblemWork::new(problem)];
+    loop {
+        teacher.sample(&mut work, config.labels.rollouts);
+        verify(verifiers, &mut work[0]);
+        if !label(&mut work[0], &config.labels) {
+            break;
+        }
+    }
+    aggregate(&mut work[0]);
+    work.remove(0)
 }
 
 #[test]
