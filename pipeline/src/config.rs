@@ -416,7 +416,7 @@ kind = "oracle"
             err.contains("temprature") && err.contains("c.toml"),
             "{err}"
         );
-        assert!(err.contains("line 13"), "{err}");
+        assert!(err.contains("line 12"), "{err}");
     }
 
     #[test]

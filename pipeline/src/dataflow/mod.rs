@@ -2,12 +2,12 @@
 //! calls one stage function (`crate::stages`).
 //!
 //! ```text
-//! blocks ─▶ generate_problems ─▶ (exchange by problem id) ─▶ sample_attempts ─▶ verify_attempts
-//!        ─▶ label_steps ─▶ aggregate_problems ─▶ (exchange by block) ─▶ write_shards ─▶ blocks done
+//! blocks ─▶ generate_problems ─▶ sample_attempts ─▶ verify_attempts ─▶ label_steps ─┬─▶ aggregate_problems
+//!                                     ▲                                             │        │
+//!                                     └──── feedback (round + 1): waiting for ◀─────┘        ▼
+//!                                           rollouts                                   write_shards ─▶ blocks done
 //! ```
-//!                    ▲                                          │ problems waiting for rollouts
-//!                    └──────────── feedback (round + 1) ◀───────────┘
-//! ```
+//! `sample_attempts` routes problems to workers by id, `write_shards` routes them by block.
 //! A timestamp is a block ordinal and a round: `ordinal << ROUND_BITS | round`. The worker
 //! loop (`crate::jobs::run`) admits one block per ordinal at round 0 and holds back while more
 //! than `blocks-in-flight` are unwritten (a probe on the last stream), since timely itself has

@@ -248,6 +248,7 @@ fn dataflow(
         let probe = ProbeHandle::new();
         let done: Rc<RefCell<Vec<BlockDone>>> = Rc::new(RefCell::new(Vec::new()));
         let gathered = done.clone();
+        #[allow(clippy::result_large_err)]
         worker.dataflow::<u64, _, _>(|scope| {
             // Problems waiting for rollouts go around again, one round later.
             let (rollouts, again) = scope.feedback::<Vec<Wire<ProblemWork>>>(1);
@@ -262,6 +263,7 @@ fn dataflow(
                 )
                 .verify_attempts(s.verifiers.clone(), s.progress.clone())
                 .label_steps(s.config.labels.clone(), s.progress.clone())
+                // Moving the record whole is the point here: no copy, no allocation.
                 .ok_err::<Vec<_>, _, Vec<_>, _, _>(|w: Wire<ProblemWork>| {
                     if w.probes.is_empty() {
                         Ok(w)

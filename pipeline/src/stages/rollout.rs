@@ -133,7 +133,7 @@ mod tests {
 
     #[test]
     fn binary_search_finds_the_first_wrong_step_in_log_rounds() {
-        for len in 1..40 {
+        for len in 1usize..40 {
             let bound = (usize::BITS - len.leading_zeros()) as usize; // ceil(log2(len + 1))
             for wrong in 0..=len {
                 let (found, rounds) = search(len, wrong);
