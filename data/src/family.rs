@@ -29,7 +29,7 @@ impl Family {
     ];
 
     /// The spelling in records and configs: `arithmetic`, `equations`, ...
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Family::Arithmetic => "arithmetic",
             Family::Equations => "equations",

@@ -44,7 +44,8 @@ impl Problem {
 
     /// The reference solution written as a completion in the chain-of-thought format.
     pub fn reference_completion(&self) -> String {
-        crate::cot::format_completion(&self.reference, &self.answer, self.family == "code")
+        let code = self.family == crate::Family::Code.as_str();
+        crate::cot::format_completion(&self.reference, &self.answer, code)
     }
 }
 

@@ -6,6 +6,7 @@
 //! fractions and negative numbers; lower levels keep every intermediate result a non-negative
 //! integer, as school exercises do.
 
+use mull_data::Family;
 use mull_data::Problem;
 use num_bigint::BigInt;
 use num_traits::{One, Signed, Zero};
@@ -100,7 +101,7 @@ fn level(d: u8) -> Level {
 
 impl Generator for Arithmetic {
     fn family(&self) -> &'static str {
-        "arithmetic"
+        Family::Arithmetic.as_str()
     }
     fn version(&self) -> u32 {
         VERSION
@@ -109,7 +110,7 @@ impl Generator for Arithmetic {
         LEVELS
     }
     fn build(&self, req: &Request) -> Result<Problem, GenError> {
-        req.check_level("arithmetic", LEVELS)?;
+        req.check_level(Family::Arithmetic.as_str(), LEVELS)?;
         let mut rng = req.rng(VERSION);
         let lv = level(req.difficulty);
         let expr = build_expr(&mut rng, &lv);
@@ -131,7 +132,7 @@ impl Generator for Arithmetic {
         );
         let payload = serde_json::json!({ "expression": shown });
         Ok(req.problem(
-            "arithmetic",
+            Family::Arithmetic.as_str(),
             VERSION,
             prompt,
             fmt_q(&expr.value),

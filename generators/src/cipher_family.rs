@@ -2,6 +2,7 @@
 //! simple substitution or pair-average cipher. The task gives the key (or, for the keyless
 //! pair-average cipher, an example pair); the reference decodes one word per line.
 
+use mull_data::Family;
 use mull_data::{CipherKind, CipherPayload, Problem};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -53,7 +54,7 @@ const TAIL: &str = "Think step by step, decoding one word per line as `ciphertex
 
 impl Generator for Cipher {
     fn family(&self) -> &'static str {
-        "cipher"
+        Family::Cipher.as_str()
     }
     fn version(&self) -> u32 {
         VERSION
@@ -65,7 +66,7 @@ impl Generator for Cipher {
         &VARIANTS
     }
     fn build(&self, req: &Request) -> Result<Problem, GenError> {
-        req.check_level("cipher", LEVELS)?;
+        req.check_level(Family::Cipher.as_str(), LEVELS)?;
         let mut rng = req.rng(VERSION);
         let d = req.difficulty;
         let ((lo, hi), max_len) = shape(d);
@@ -140,7 +141,7 @@ impl Generator for Cipher {
             }
             other => {
                 return Err(GenError::UnknownVariant {
-                    family: "cipher".into(),
+                    family: Family::Cipher.as_str().into(),
                     variant: other.into(),
                     valid: VARIANTS.join(", "),
                 })
@@ -159,7 +160,14 @@ impl Generator for Cipher {
             example,
         })
         .unwrap_or_default();
-        Ok(req.problem("cipher", VERSION, prompt, plain, reference, payload))
+        Ok(req.problem(
+            Family::Cipher.as_str(),
+            VERSION,
+            prompt,
+            plain,
+            reference,
+            payload,
+        ))
     }
 }
 

@@ -5,6 +5,7 @@
 //! solution always exists; that solution is the gold answer and its operations the steps.
 //! Difficulty adds numbers, uses more of them, and raises the target.
 
+use mull_data::Family;
 use mull_data::{CountdownPayload, Problem};
 use num_bigint::BigInt;
 use num_traits::{One, ToPrimitive};
@@ -77,7 +78,7 @@ const BOUND: i64 = 20_000;
 
 impl Generator for Countdown {
     fn family(&self) -> &'static str {
-        "countdown"
+        Family::Countdown.as_str()
     }
     fn version(&self) -> u32 {
         VERSION
@@ -86,7 +87,7 @@ impl Generator for Countdown {
         LEVELS
     }
     fn build(&self, req: &Request) -> Result<Problem, GenError> {
-        req.check_level("countdown", LEVELS)?;
+        req.check_level(Family::Countdown.as_str(), LEVELS)?;
         let mut rng = req.rng(VERSION);
         let lv = level(req.difficulty);
         let (numbers, expr, target) = puzzle(&mut rng, &lv);
@@ -101,7 +102,7 @@ impl Generator for Countdown {
         let payload =
             serde_json::to_value(CountdownPayload { numbers, target }).unwrap_or_default();
         Ok(req.problem(
-            "countdown",
+            Family::Countdown.as_str(),
             VERSION,
             prompt,
             expr.display(),

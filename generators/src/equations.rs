@@ -5,6 +5,7 @@
 //! checker can verify each line exactly and a wrong number makes its line false. Products of a
 //! coefficient and a variable are written implicitly (`3x`), products of numbers explicitly.
 
+use mull_data::Family;
 use mull_data::{EquationsPayload, Problem};
 use num_bigint::BigInt;
 use num_integer::Integer;
@@ -30,7 +31,7 @@ pub(crate) struct Parts {
 
 impl Generator for Equations {
     fn family(&self) -> &'static str {
-        "equations"
+        Family::Equations.as_str()
     }
     fn version(&self) -> u32 {
         VERSION
@@ -39,7 +40,7 @@ impl Generator for Equations {
         LEVELS
     }
     fn build(&self, req: &Request) -> Result<Problem, GenError> {
-        req.check_level("equations", LEVELS)?;
+        req.check_level(Family::Equations.as_str(), LEVELS)?;
         let mut rng = req.rng(VERSION);
         let parts = parts(&mut rng, req.difficulty);
         let (prompt, answer) = if let [(v, value)] = parts.variables.as_slice() {
@@ -72,7 +73,14 @@ impl Generator for Equations {
                 .collect(),
         };
         let payload = serde_json::to_value(payload).unwrap_or_default();
-        Ok(req.problem("equations", VERSION, prompt, answer, parts.steps, payload))
+        Ok(req.problem(
+            Family::Equations.as_str(),
+            VERSION,
+            prompt,
+            answer,
+            parts.steps,
+            payload,
+        ))
     }
 }
 

@@ -28,14 +28,20 @@ mod expr;
 mod words;
 
 use mull_data::ids;
-use mull_data::Problem;
+use mull_data::{Family, Problem};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 pub use error::GenError;
 
-/// The family names, in the order the CLI lists them.
-pub const FAMILIES: [&str; 5] = ["arithmetic", "equations", "countdown", "cipher", "code"];
+/// The family names, in the order the CLI lists them (the spellings of [`Family`]).
+pub const FAMILIES: [&str; 5] = [
+    Family::Arithmetic.as_str(),
+    Family::Equations.as_str(),
+    Family::Countdown.as_str(),
+    Family::Cipher.as_str(),
+    Family::Code.as_str(),
+];
 
 /// What to generate: a family, optionally a variant (ciphers) and a fixed difficulty.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -143,15 +149,15 @@ impl Request {
 
 /// The generator of a family; an unknown name is an error listing the valid ones.
 pub fn generator(family: &str) -> Result<Box<dyn Generator>, GenError> {
-    match family {
-        "arithmetic" => Ok(Box::new(arithmetic::Arithmetic)),
-        "equations" => Ok(Box::new(equations::Equations)),
-        "countdown" => Ok(Box::new(countdown::Countdown)),
-        "cipher" => Ok(Box::new(cipher_family::Cipher)),
-        "code" => Ok(Box::new(code::Code)),
-        other => Err(GenError::UnknownFamily {
-            family: other.to_string(),
-            valid: FAMILIES.join(", "),
+    match family.parse::<Family>() {
+        Ok(Family::Arithmetic) => Ok(Box::new(arithmetic::Arithmetic)),
+        Ok(Family::Equations) => Ok(Box::new(equations::Equations)),
+        Ok(Family::Countdown) => Ok(Box::new(countdown::Countdown)),
+        Ok(Family::Cipher) => Ok(Box::new(cipher_family::Cipher)),
+        Ok(Family::Code) => Ok(Box::new(code::Code)),
+        Err(_) => Err(GenError::UnknownFamily {
+            family: family.to_string(),
+            valid: Family::list(),
         }),
     }
 }

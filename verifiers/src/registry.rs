@@ -6,6 +6,7 @@ use crate::countdown::CountdownVerifier;
 use crate::math::MathVerifier;
 use crate::sandbox::SandboxLimits;
 use crate::Verifier;
+use mull_data::Family;
 
 /// One verifier per kind, chosen by problem family.
 pub struct Verifiers {
@@ -28,12 +29,11 @@ impl Verifiers {
 
     /// The verifier for a family, or `None` for a family mull does not know.
     pub fn for_family(&self, family: &str) -> Option<&dyn Verifier> {
-        match family {
-            "arithmetic" | "equations" => Some(&self.math),
-            "countdown" => Some(&self.countdown),
-            "cipher" => Some(&self.cipher),
-            "code" => Some(&self.code),
-            _ => None,
+        match family.parse::<Family>().ok()? {
+            Family::Arithmetic | Family::Equations => Some(&self.math),
+            Family::Countdown => Some(&self.countdown),
+            Family::Cipher => Some(&self.cipher),
+            Family::Code => Some(&self.code),
         }
     }
 }

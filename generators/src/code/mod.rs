@@ -12,6 +12,7 @@ mod lists;
 mod numbers;
 mod strings;
 
+use mull_data::Family;
 use mull_data::{CodePayload, CodeTest, Problem};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -50,7 +51,7 @@ pub(crate) fn templates() -> Vec<Template> {
 
 impl Generator for Code {
     fn family(&self) -> &'static str {
-        "code"
+        Family::Code.as_str()
     }
     fn version(&self) -> u32 {
         VERSION
@@ -59,7 +60,7 @@ impl Generator for Code {
         LEVELS
     }
     fn build(&self, req: &Request) -> Result<Problem, GenError> {
-        req.check_level("code", LEVELS)?;
+        req.check_level(Family::Code.as_str(), LEVELS)?;
         let mut rng = req.rng(VERSION);
         let pool: Vec<Template> = templates()
             .into_iter()
@@ -97,7 +98,14 @@ fn problem(req: &Request, task: Task) -> Problem {
         tests: task.tests,
     };
     let payload = serde_json::to_value(payload).unwrap_or_default();
-    req.problem("code", VERSION, prompt, task.solution, task.plan, payload)
+    req.problem(
+        Family::Code.as_str(),
+        VERSION,
+        prompt,
+        task.solution,
+        task.plan,
+        payload,
+    )
 }
 
 fn is_empty(v: &Value) -> bool {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use mull_data::Problem;
+use mull_data::{Family, Problem};
 use mull_generators::{GeneratorSpec, FAMILIES};
 use mull_models::bench::{BenchEngine, BenchOptions};
 use mull_verifiers::Verifiers;
@@ -25,6 +25,27 @@ pub enum Bench {
         /// Parallel sandboxes for the second code figure.
         #[arg(short, long, default_value_t = 2)]
         jobs: usize,
+    },
+    /// Problems per second through `mull run` (1 and 2 workers), its memory, the dataflow's cost
+    ///
+    /// With --model, tokens/s inside `mull run` against the sample stage alone.
+    Pipeline {
+        /// Problems of the throughput figure (four families with exact verifiers).
+        #[arg(long, default_value_t = 40000)]
+        problems: u64,
+        /// Problems of the smaller memory run (the larger has 10x); both exceed the blocks
+        /// in flight (8 of 1,000 problems), so the figure shows what flow control bounds.
+        #[arg(long, default_value_t = 20000)]
+        memory_problems: u64,
+        /// A GGUF teacher: tokens/s inside mull run against the sample stage alone.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Attempts per problem for the model figure.
+        #[arg(long, default_value_t = 16)]
+        attempts: u32,
+        /// Problems for the model figure.
+        #[arg(long, default_value_t = 4)]
+        model_problems: u64,
     },
     /// Prefill and decode tok/s of a model, batch 1 to 64, beside stock candle quantized_llama.
     Sample {
@@ -85,6 +106,28 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
     match bench {
         Bench::Generate => bench_generate()?,
         Bench::Verify { code, jobs } => bench_verify(code, jobs)?,
+        Bench::Pipeline {
+            problems,
+            memory_problems,
+            model,
+            attempts,
+            model_problems,
+        } => {
+            use mull_pipeline::jobs::bench;
+            let scratch = tempfile::tempdir().context("a scratch directory")?;
+            println!("{}", bench::bench_throughput(scratch.path(), problems)?);
+            let mull = std::env::current_exe().context("the mull binary's path")?;
+            println!(
+                "{}",
+                bench::bench_memory(scratch.path(), &mull, memory_problems)?
+            );
+            if let Some(model) = model {
+                println!(
+                    "{}",
+                    bench::bench_model(scratch.path(), &model, model_problems, attempts, 96)?
+                );
+            }
+        }
         Bench::Sample {
             model,
             prompt_tokens,
@@ -152,7 +195,13 @@ fn timed_verify(verifiers: &Verifiers, problems: &[Problem], jobs: usize) -> Res
 
 fn bench_verify(code: usize, jobs: usize) -> Result<()> {
     let verifiers = Verifiers::default();
-    for family in ["arithmetic", "equations", "countdown", "cipher"] {
+    for family in [
+        Family::Arithmetic,
+        Family::Equations,
+        Family::Countdown,
+        Family::Cipher,
+    ] {
+        let family = family.as_str();
         let probs = problems(family, None, 5000)?;
         let (rate, correct) = timed_verify(&verifiers, &probs, 1)?;
         println!(
@@ -160,7 +209,7 @@ fn bench_verify(code: usize, jobs: usize) -> Result<()> {
             probs.len()
         );
     }
-    let probs = problems("code", None, code as u64)?;
+    let probs = problems(Family::Code.as_str(), None, code as u64)?;
     for threads in [1, jobs] {
         let (rate, passed) = timed_verify(&verifiers, &probs, threads)?;
         let label = format!(

@@ -96,10 +96,21 @@ fn print_summary(s: &RunSummary) {
         secs,
         s.new_tokens as f64 / secs.max(1e-9)
     );
+    if let Some(mib) = peak_rss_mib() {
+        println!("peak RSS {mib:.1} MiB");
+    }
     for kind in mull_pipeline::run_dir::KINDS {
         println!("  {}", s.dir.join(kind).display());
     }
     println!("  {}", s.dir.join("manifest.json").display());
+}
+
+/// The process's peak resident set (`VmHWM`), where /proc says it.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }
 
 fn percent(part: u64, whole: u64) -> f64 {

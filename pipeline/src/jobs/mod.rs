@@ -1,3 +1,4 @@
 //! The jobs the `mull` binary starts; each takes resolved options and returns what it did.
 
+pub mod bench;
 pub mod run;

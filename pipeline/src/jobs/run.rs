@@ -106,6 +106,8 @@ pub struct RunSummary {
     pub blocks: usize,
     pub reused: usize,
     pub wall: Duration,
+    /// The dataflow alone: from the first block admitted to the last written.
+    pub dataflow_wall: Duration,
 }
 
 /// Runs the job. Returns the summary in process 0 and `None` in the others.
@@ -169,6 +171,7 @@ pub fn run(opts: &RunOptions) -> Result<Option<RunSummary>, PipelineError> {
         memory_bytes: config.verifier.code_memory_mib << 20,
         ..SandboxLimits::default()
     }));
+    let dataflow_start = Instant::now();
     let written = dataflow(
         timely_config(config.workers, opts.cluster.as_ref()),
         Arc::new(pending),
@@ -180,6 +183,7 @@ pub fn run(opts: &RunOptions) -> Result<Option<RunSummary>, PipelineError> {
             progress: progress.clone(),
         },
     )?;
+    let dataflow_wall = dataflow_start.elapsed();
     progress.finish();
     let failures = sink
         .failures
@@ -221,6 +225,7 @@ pub fn run(opts: &RunOptions) -> Result<Option<RunSummary>, PipelineError> {
         blocks: plan.blocks.len(),
         reused: plan.blocks.len() - written.len(),
         wall: start.elapsed(),
+        dataflow_wall,
     }))
 }
 
@@ -232,6 +237,9 @@ struct Workers {
     sink: Arc<ShardSink>,
     progress: Arc<Progress>,
 }
+
+/// The longest a waiting worker parks before it looks again.
+const PARK: Duration = Duration::from_millis(1);
 
 /// Builds and drives the dataflow on every worker; returns the blocks written (gathered on
 /// global worker 0, empty elsewhere).
@@ -286,13 +294,17 @@ fn dataflow(
             // Flow control: admit a block only while the oldest unwritten one is at most
             // `in_flight` ordinals back.
             let oldest_allowed = block_time(ordinal.saturating_sub(in_flight));
+            // Park rather than spin while waiting: on a machine with as many workers as
+            // cores, a spinning worker takes the core another one needs. The park is bounded:
+            // a worker of a cluster run parked without a bound was seen to miss the last
+            // progress message of a process that had finished, and wait forever.
             while probe.less_than(&oldest_allowed) {
-                worker.step();
+                worker.step_or_park(Some(PARK));
             }
         }
         input.close();
         while !probe.done() {
-            worker.step();
+            worker.step_or_park(Some(PARK));
         }
         done.take()
     })

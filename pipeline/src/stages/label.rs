@@ -136,7 +136,9 @@ pub fn prm_record(
         attempt_id: attempt.id.clone(),
         first_error,
         step_checks: checks,
-        rollouts: Vec::new(),
+        // `[0, 0]` (no continuations) until rollouts fill it: every record has one pair per
+        // step, so readers that infer a schema (HF datasets, Arrow) see one type throughout.
+        rollouts: vec![[0, 0]; n],
         label_source: sources,
     })
 }

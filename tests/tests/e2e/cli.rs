@@ -159,6 +159,7 @@ fn zstd_output_round_trips_through_inspect_and_corruption_is_named() {
 fn help_texts_are_stable() {
     for args in [
         &["--help"][..],
+        &["run", "--help"],
         &["generate", "--help"],
         &["verify", "--help"],
         &["grade", "math", "--help"],

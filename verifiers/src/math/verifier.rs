@@ -1,5 +1,6 @@
 //! [`MathVerifier`]: the answer decides the verdict; step checks ride along.
 
+use mull_data::Family;
 use mull_data::{Attempt, EquationsPayload, Problem, Verdict};
 use num_rational::BigRational;
 
@@ -28,8 +29,8 @@ impl MathVerifier {
     }
 
     fn options_for(&self, family: &str) -> MathOptions {
-        match family {
-            "arithmetic" | "equations" => self.options.with_number_form(true),
+        match family.parse::<Family>() {
+            Ok(Family::Arithmetic | Family::Equations) => self.options.with_number_form(true),
             _ => self.options,
         }
     }
@@ -38,7 +39,7 @@ impl MathVerifier {
 /// The exact solution of an equations problem as variable bindings; empty for other families
 /// or a payload that does not decode (then steps with variables are simply unchecked).
 pub(crate) fn bindings(problem: &Problem) -> Vec<(String, BigRational)> {
-    if problem.family != "equations" {
+    if problem.family != Family::Equations.as_str() {
         return Vec::new();
     }
     let Ok(payload) = problem.payload_as::<EquationsPayload>() else {
