@@ -120,7 +120,7 @@ pub fn run(opts: &RunOptions) -> Result<Option<RunSummary>, PipelineError> {
     let teacher = Arc::new(load_teacher(&config, prompts.clone())?);
     let teacher_hash = teacher.hash();
     let dir = config.out.clone();
-    check_run_dir(&dir, &config, &teacher_hash)?;
+    check_run_dir(&dir, &config, &teacher_hash, process)?;
     let plan = Plan::new(&config);
     let old_manifest = std::fs::read(dir.join("manifest.json")).ok();
     if process == 0 {
@@ -295,9 +295,8 @@ fn dataflow(
             // `in_flight` ordinals back.
             let oldest_allowed = block_time(ordinal.saturating_sub(in_flight));
             // Park rather than spin while waiting: on a machine with as many workers as
-            // cores, a spinning worker takes the core another one needs. The park is bounded:
-            // a worker of a cluster run parked without a bound was seen to miss the last
-            // progress message of a process that had finished, and wait forever.
+            // cores, a spinning worker takes the core another one needs. The park is bounded,
+            // so a worker never depends on a wake-up alone to look again.
             while probe.less_than(&oldest_allowed) {
                 worker.step_or_park(Some(PARK));
             }
@@ -388,10 +387,19 @@ fn check_families(config: &RunConfig) -> Result<(), PipelineError> {
 }
 
 /// Refuses a directory that holds another run (naming the keys that differ) or files that are
-/// not a run's.
-fn check_run_dir(dir: &Path, config: &RunConfig, teacher_hash: &str) -> Result<(), PipelineError> {
+/// not a run's. Only process 0 judges a directory without a config: the others may look while
+/// process 0 is writing it.
+fn check_run_dir(
+    dir: &Path,
+    config: &RunConfig,
+    teacher_hash: &str,
+    process: usize,
+) -> Result<(), PipelineError> {
     let previous = dir.join("config.toml");
     if !previous.exists() {
+        if process != 0 {
+            return Ok(());
+        }
         let occupied = std::fs::read_dir(dir).is_ok_and(|mut e| e.next().is_some());
         if occupied {
             return Err(PipelineError::OtherRun {
