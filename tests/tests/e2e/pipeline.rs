@@ -361,6 +361,20 @@ fn damaged_shards_are_redone_and_an_edited_manifest_is_rewritten() {
     assert!(stderr.contains("cipher-00000000-00000016"), "{stderr}");
     assert_eq!(reference, data_of(&dir));
 
+    // A kill during a shard write leaves a hidden temporary file, and a kill between the
+    // sidecar's rename and the shard's leaves a shard that does not match its sidecar.
+    let temp = dir.join("attempts/.arithmetic-00000000-00000016.jsonl.zst.tmp-999-0");
+    std::fs::write(&temp, b"half a shard").unwrap();
+    let torn = dir.join("sft/equations-00000016-00000024.jsonl.zst");
+    let bytes = std::fs::read(&torn).unwrap();
+    std::fs::write(&torn, &bytes[..bytes.len() / 2]).unwrap();
+    run_bin(&tiny(), &dir, &[]);
+    assert!(
+        !temp.exists(),
+        "the temporary file of a killed write is removed"
+    );
+    assert_eq!(reference, data_of(&dir));
+
     let manifest = dir.join("manifest.json");
     let text = std::fs::read_to_string(&manifest).unwrap();
     std::fs::write(
