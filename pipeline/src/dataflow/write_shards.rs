@@ -1,6 +1,6 @@
 //! `write_shards`: each block's five shards, written once all its problems have arrived.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -31,11 +31,39 @@ pub struct ShardSink {
     pub plan: Plan,
     pub config: Arc<RunConfig>,
     pub failures: Arc<Mutex<Vec<String>>>,
+    /// Each block's place in the plan: blocks go to writers round-robin by it, so consecutive
+    /// blocks (those in flight together) land on different workers.
+    ordinals: HashMap<Block, u64>,
+}
+
+impl ShardSink {
+    pub fn new(dir: PathBuf, plan: Plan, config: Arc<RunConfig>) -> Self {
+        let ordinals = (0u64..)
+            .zip(&plan.blocks)
+            .map(|(o, b)| (b.clone(), o))
+            .collect();
+        ShardSink {
+            dir,
+            plan,
+            config,
+            failures: Arc::new(Mutex::new(Vec::new())),
+            ordinals,
+        }
+    }
+
+    /// The worker route of a problem's block.
+    fn route(&self, problem: &mull_data::Problem) -> u64 {
+        let block = block_of(self, problem);
+        match self.ordinals.get(&block) {
+            Some(o) => *o,
+            None => mull_data::ids::route(&block.name()),
+        }
+    }
 }
 
 /// Extension trait for a stream of finished problems.
 pub trait WriteShards<'scope> {
-    /// Routes problems to one worker per block, and when the input frontier passes every round
+    /// Routes problems to one worker per block (round-robin over the plan), and when the input frontier passes every round
     /// of a block's ordinal writes it (records sorted by id) and emits what was written.
     fn write_shards(
         self,
@@ -51,9 +79,7 @@ impl<'scope> WriteShards<'scope> for WorkStream<'scope> {
         progress: Arc<Progress>,
     ) -> StreamVec<'scope, u64, Wire<BlockDone>> {
         let route_sink = sink.clone();
-        let by_block = Exchange::new(move |w: &Wire<ProblemWork>| {
-            mull_data::ids::route(&block_of(&route_sink, &w.problem).name())
-        });
+        let by_block = Exchange::new(move |w: &Wire<ProblemWork>| route_sink.route(&w.problem));
         self.unary_frontier(by_block, "WriteShards", move |_, _| {
             let mut stash: BTreeMap<u64, (Capability<u64>, Vec<ProblemWork>)> = BTreeMap::new();
             move |(input, frontier), output| {

@@ -12,7 +12,7 @@
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mull_data::manifest::Manifest;
@@ -160,12 +160,7 @@ pub fn run(opts: &RunOptions) -> Result<Option<RunSummary>, PipelineError> {
         pending.len() as u64,
     ));
     let config = Arc::new(config);
-    let sink = Arc::new(ShardSink {
-        dir: dir.clone(),
-        plan: plan.clone(),
-        config: config.clone(),
-        failures: Arc::new(Mutex::new(Vec::new())),
-    });
+    let sink = Arc::new(ShardSink::new(dir.clone(), plan.clone(), config.clone()));
     let verifiers = Arc::new(Verifiers::new(SandboxLimits {
         wall: Duration::from_millis(config.verifier.code_timeout_ms),
         memory_bytes: config.verifier.code_memory_mib << 20,
