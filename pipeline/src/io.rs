@@ -35,6 +35,58 @@ pub fn read_records<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
         .collect()
 }
 
+/// Refuses an output path that is, or resolves to, one of the inputs (the same path through
+/// `..` or a symlink, or a hard link to the same file), before anything is written: a command
+/// never replaces its own input.
+pub fn check_output_is_not_input(out: Option<&Path>, inputs: &[&Path]) -> Result<()> {
+    let Some(out) = out.filter(|p| p.as_os_str() != "-") else {
+        return Ok(());
+    };
+    let resolved = resolve(out);
+    let out_meta = std::fs::metadata(out).ok();
+    for input in inputs {
+        let same_path = resolved.is_some() && resolved == resolve(input);
+        let same_file = match (&out_meta, std::fs::metadata(input)) {
+            (Some(a), Ok(b)) => {
+                use std::os::unix::fs::MetadataExt;
+                a.dev() == b.dev() && a.ino() == b.ino()
+            }
+            _ => false,
+        };
+        if same_path || same_file {
+            anyhow::bail!(
+                "--out {} is the input {}: write the output to another file",
+                out.display(),
+                input.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The canonical path of an existing file, or of a new file's existing parent joined with its
+/// name.
+fn resolve(path: &Path) -> Option<std::path::PathBuf> {
+    if let Ok(p) = path.canonicalize() {
+        return Some(p);
+    }
+    let name = path.file_name()?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    Some(parent.canonicalize().ok()?.join(name))
+}
+
+/// A clap value parser for counts that must be at least 1 (`-j`, `--block`, `--timeout`).
+pub fn at_least_one(text: &str) -> std::result::Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// Where a command writes its JSONL output.
 pub enum Output {
     Stdout(JsonlWriter<BufWriter<Stdout>>),

@@ -235,9 +235,23 @@ impl ShardWriter {
         file.sync_all().map_err(io_err(&self.tmp))?;
         drop(file);
         let sha256 = hex(&hasher.finalize());
+        let side = sidecar_path(&self.path);
         if self.options.sidecar {
             let line = format!("{sha256}  {}\n", file_name_str(&self.path));
-            write_file_atomic(&sidecar_path(&self.path), line.as_bytes())?;
+            write_file_atomic(&side, line.as_bytes())?;
+        } else {
+            // A file written without a sidecar over a shard that had one: the old sidecar would
+            // call the new file corrupt forever after, so it goes before the new file appears.
+            match std::fs::remove_file(&side) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(DataError::Io {
+                        path: side,
+                        source: e,
+                    })
+                }
+            }
         }
         std::fs::rename(&self.tmp, &self.path).map_err(io_err(&self.path))?;
         self.renamed = true;

@@ -39,8 +39,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
         variant: args.variant.clone(),
         difficulty: args.difficulty,
     };
+    let Some(end) = args.start.checked_add(args.count) else {
+        anyhow::bail!(
+            "--start {} plus --count {} is past the last index ({}): lower one of them",
+            args.start,
+            args.count,
+            u64::MAX
+        );
+    };
     let mut out = Output::create(args.out.as_deref())?;
-    for index in args.start..args.start.saturating_add(args.count) {
+    for index in args.start..end {
         let problem = mull_generators::generate(&spec, args.seed, index)
             .with_context(|| format!("--family {}", args.family))?;
         out.write(&problem)?;

@@ -43,8 +43,8 @@ pub struct HumanEvalArgs {
     #[arg(long)]
     out: Option<PathBuf>,
     /// Wall-clock limit per task, in seconds.
-    #[arg(long, default_value_t = 10)]
-    timeout: u64,
+    #[arg(long, default_value_t = 10, value_parser = crate::io::at_least_one)]
+    timeout: usize,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -71,6 +71,7 @@ struct MathLine {
 pub fn run(grade: Grade) -> Result<ExitCode> {
     match grade {
         Grade::Math(args) => {
+            crate::io::check_output_is_not_input(args.out.as_deref(), &[&args.input])?;
             let pairs: Vec<MathPair> = read_records(&args.input)?;
             let mut out = Output::create(args.out.as_deref())?;
             for pair in &pairs {
@@ -86,13 +87,14 @@ pub fn run(grade: Grade) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Grade::Humaneval(args) => {
+            crate::io::check_output_is_not_input(args.out.as_deref(), &[&args.input])?;
             let tasks: Vec<HumanEvalTask> = read_records(&args.input)?;
             let field = match args.field {
                 FieldArg::Completion => HumanEvalField::Completion,
                 FieldArg::CanonicalSolution => HumanEvalField::CanonicalSolution,
             };
             let limits = SandboxLimits {
-                wall: std::time::Duration::from_secs(args.timeout),
+                wall: std::time::Duration::from_secs(args.timeout as u64),
                 ..SandboxLimits::default()
             };
             let mut out = Output::create(args.out.as_deref())?;

@@ -53,7 +53,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = WeightsArg::Auto)]
     weights: WeightsArg,
     /// Prompts decoded together in one block (all N attempts of each prompt share the block).
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 4, value_parser = crate::io::at_least_one)]
     block: usize,
     /// Output for --problems (JSONL); stdout when absent.
     #[arg(long)]
@@ -138,7 +138,19 @@ fn sample_problems(
     params: &SamplingParams,
     path: &std::path::Path,
 ) -> Result<ExitCode> {
+    crate::io::check_output_is_not_input(args.out.as_deref(), &[path])?;
     let problems: Vec<Problem> = read_records(path)?;
+    let mut seen = std::collections::HashSet::with_capacity(problems.len());
+    for (line, p) in problems.iter().enumerate() {
+        if !seen.insert(p.id.as_str()) {
+            bail!(
+                "{}:{}: problem id {} appears twice: its attempts would share ids",
+                path.display(),
+                line + 1,
+                p.id
+            );
+        }
+    }
     let jobs = problems
         .iter()
         .map(|p| {

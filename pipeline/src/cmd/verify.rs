@@ -32,7 +32,7 @@ pub struct Args {
     out: Option<PathBuf>,
     /// Parallel verifier threads (code runs in a sandboxed child process per attempt); all
     /// cores when absent. The output is the same whatever the number.
-    #[arg(short, long)]
+    #[arg(short, long, value_parser = crate::io::at_least_one)]
     jobs: Option<usize>,
 }
 
@@ -53,6 +53,9 @@ struct ReferenceVerdict<'a> {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    let mut inputs = vec![args.input.as_path()];
+    inputs.extend(args.problems.as_deref());
+    crate::io::check_output_is_not_input(args.out.as_deref(), &inputs)?;
     let verifiers = Verifiers::default();
     if args.reference {
         return run_reference(&args, &verifiers);
@@ -61,7 +64,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
         bail!("--problems FILE is required unless --reference is given");
     };
     let problems: Vec<Problem> = read_records(problems_path)?;
-    let by_id: HashMap<&str, &Problem> = problems.iter().map(|p| (p.id.as_str(), p)).collect();
+    let mut by_id: HashMap<&str, &Problem> = HashMap::with_capacity(problems.len());
+    for (line, p) in problems.iter().enumerate() {
+        if by_id.insert(p.id.as_str(), p).is_some() {
+            bail!(
+                "{}:{}: problem id {} appears twice: which one the attempts refer to is ambiguous",
+                problems_path.display(),
+                line + 1,
+                p.id
+            );
+        }
+    }
     let attempts: Vec<Attempt> = read_records(&args.input)?;
     // Resolve every attempt's problem before grading anything, so bad input fails fast and
     // names the line instead of leaving a partial output behind.
@@ -108,7 +121,12 @@ fn run_reference(args: &Args, verifiers: &Verifiers) -> Result<ExitCode> {
                 verdict.reason,
                 verdict
                     .first_error
-                    .map(|i| format!("; step {} fails: {}", i + 1, problem.reference[i]))
+                    .map(|i| {
+                        // The verdict counts parsed steps, which need not be the reference's
+                        // lines (a step may hold a newline): never index by it unchecked.
+                        let step = problem.reference.get(i).map_or("?", String::as_str);
+                        format!("; step {} fails: {step}", i + 1)
+                    })
                     .unwrap_or_default()
             ));
         }

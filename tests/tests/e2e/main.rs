@@ -4,5 +4,6 @@
 mod cli;
 mod families;
 mod pipeline;
+mod safety;
 mod steps;
 mod support;
