@@ -29,7 +29,8 @@ pub use read::{
     open_jsonl, read_jsonl, read_jsonl_from, read_shard, verify_shard, JsonlReader, ShardReader,
 };
 pub use write::{
-    write_file_atomic, write_jsonl, JsonlWriter, ShardInfo, ShardOptions, ShardWriter,
+    remove_temp_files, write_file_atomic, write_jsonl, JsonlWriter, ShardInfo, ShardOptions,
+    ShardWriter,
 };
 
 /// The zstd level of every shard. Fixed, because the level changes the bytes.

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 mod io;
+mod signals;
 
 /// Verified reasoning data from problem generators, a teacher model and exact verifiers.
 #[derive(Debug, Parser)]
@@ -61,6 +62,7 @@ fn keep_freed_memory() {
 }
 
 fn main() -> ExitCode {
+    signals::install();
     keep_freed_memory();
     let cli = Cli::parse();
     tracing_subscriber::fmt()

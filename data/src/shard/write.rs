@@ -1,10 +1,12 @@
 //! Writing shards and JSONL files atomically: temporary name, fsync, sidecar, rename.
 
+use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -109,18 +111,57 @@ fn temp_path(path: &Path) -> Result<PathBuf, DataError> {
     Ok(path.with_file_name(tmp))
 }
 
-/// Creates the parent directory of `path` if needed, and a fresh temporary file beside it.
+/// Every temporary file this process is writing, so that a signal handler can remove them
+/// ([`remove_temp_files`]) and no interrupted command leaves one behind.
+static TEMP_FILES: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+/// Set once the temporary files have been removed for good: no new one may start.
+static CLOSED: AtomicBool = AtomicBool::new(false);
+
+fn temp_files() -> std::sync::MutexGuard<'static, BTreeSet<PathBuf>> {
+    // A poisoned set is still the right set of paths.
+    TEMP_FILES.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Removes every temporary file of this process that is still being written, and refuses new
+/// ones from then on. For a signal-handling thread, just before the process exits; returns how
+/// many were removed.
+pub fn remove_temp_files() -> usize {
+    let mut files = temp_files();
+    CLOSED.store(true, Ordering::SeqCst);
+    let removed = files
+        .iter()
+        .filter(|p| std::fs::remove_file(p).is_ok())
+        .count();
+    files.clear();
+    removed
+}
+
+/// Creates the parent directory of `path` if needed, and a fresh temporary file beside it,
+/// registered for [`remove_temp_files`].
 fn create_temp(path: &Path) -> Result<(PathBuf, File), DataError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     }
     let tmp = temp_path(path)?;
+    let mut files = temp_files();
+    if CLOSED.load(Ordering::SeqCst) {
+        return Err(DataError::Unsupported {
+            path: path.to_path_buf(),
+            message: "the process is stopping: no new file is started".into(),
+        });
+    }
     let file = OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(&tmp)
         .map_err(io_err(&tmp))?;
+    files.insert(tmp.clone());
     Ok((tmp, file))
+}
+
+/// The temporary file became the real one, or was removed.
+fn forget_temp(tmp: &Path) {
+    temp_files().remove(tmp);
 }
 
 /// Makes a rename durable. Best effort: some file systems refuse to fsync a directory, and the
@@ -255,6 +296,7 @@ impl ShardWriter {
         }
         std::fs::rename(&self.tmp, &self.path).map_err(io_err(&self.path))?;
         self.renamed = true;
+        forget_temp(&self.tmp);
         sync_parent(&self.path);
         Ok(ShardInfo {
             path: self.path.clone(),
@@ -280,6 +322,7 @@ impl Drop for ShardWriter {
         drop(self.sink.take());
         if !self.renamed {
             let _ = std::fs::remove_file(&self.tmp);
+            forget_temp(&self.tmp);
         }
     }
 }
@@ -315,6 +358,7 @@ pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
     } else {
         sync_parent(path);
     }
+    forget_temp(&tmp);
     result
 }
 

@@ -143,3 +143,84 @@ fn a_closed_pipe_is_a_normal_end_and_errors_are_said_once() {
     let err = mull_err(&["inspect", "/nonexistent/x.jsonl"]);
     assert_eq!(err.matches("No such file").count(), 1, "{err}");
 }
+
+/// Sends `signal` (by name, through `kill`) to a child after `after_ms`, and waits for it.
+fn interrupt(
+    mut child: std::process::Child,
+    signal: &str,
+    after_ms: u64,
+) -> std::process::ExitStatus {
+    std::thread::sleep(std::time::Duration::from_millis(after_ms));
+    let ok = Command::new("kill")
+        .args([format!("-{signal}"), child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -{signal}");
+    child.wait().unwrap()
+}
+
+fn hidden_temporaries(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(hidden_temporaries(&p));
+        } else if p.to_string_lossy().contains(".tmp-") {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn an_interrupted_command_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for (signal, code) in [("TERM", 143), ("INT", 130)] {
+        let out = dir.path().join(format!("{signal}.jsonl.zst"));
+        let child = Command::new(mull_bin())
+            .args([
+                "generate",
+                "--family",
+                "cipher",
+                "--count",
+                "100000000",
+                "--out",
+            ])
+            .arg(&out)
+            .spawn()
+            .unwrap();
+        let status = interrupt(child, signal, 400);
+        assert_eq!(status.code(), Some(code), "{signal}");
+        assert!(
+            hidden_temporaries(dir.path()).is_empty(),
+            "{signal}: {:?}",
+            hidden_temporaries(dir.path())
+        );
+        assert!(!out.exists(), "no half-written file under the real name");
+    }
+    // A run, interrupted while it writes shards, leaves none either.
+    let config = dir.path().join("big.toml");
+    std::fs::write(
+        &config,
+        "out = \"x\"\nseed = 1\nshard-size = 500\n[families.arithmetic]\ncount = 1000000\n\
+         [teacher]\nkind = \"oracle\"\n",
+    )
+    .unwrap();
+    let run_dir = dir.path().join("run");
+    let child = Command::new(mull_bin())
+        .arg("run")
+        .arg(&config)
+        .arg("--out")
+        .arg(&run_dir)
+        .args(["-w", "2", "--quiet"])
+        .spawn()
+        .unwrap();
+    let status = interrupt(child, "INT", 1500);
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        hidden_temporaries(&run_dir).is_empty(),
+        "{:?}",
+        hidden_temporaries(&run_dir)
+    );
+}
