@@ -171,7 +171,7 @@ pub struct CountdownVerifier;
 
 impl CountdownVerifier {
     pub const NAME: &'static str = "countdown";
-    pub const VERSION: u32 = 1;
+    pub const VERSION: u32 = 2;
 }
 
 impl Verifier for CountdownVerifier {
@@ -189,8 +189,22 @@ impl Verifier for CountdownVerifier {
             Err(e) => return Verdict::error(e.to_string(), Self::NAME, Self::VERSION),
         };
         let (steps, answer_text) = crate::math::steps_and_answer(attempt);
-        let checks = check_steps(&steps, &[]);
-        let verdict = match extract_answer(&answer_text) {
+        let budget = crate::math::MAX_WORK_PER_ATTEMPT;
+        let ((checks, verdict), exceeded) = crate::math::with_work_budget(budget, || {
+            let checks = check_steps(&steps, &[]);
+            (checks, self.grade_answer(&answer_text, &payload))
+        });
+        if exceeded {
+            let reason = MathError::WorkBudget { max: budget }.to_string();
+            return Verdict::error(reason, Self::NAME, Self::VERSION).with_steps(checks);
+        }
+        verdict.with_steps(checks)
+    }
+}
+
+impl CountdownVerifier {
+    fn grade_answer(&self, answer_text: &str, payload: &CountdownPayload) -> Verdict {
+        match extract_answer(answer_text) {
             None => Verdict::incorrect(
                 CountdownError::NoAnswer.to_string(),
                 Self::NAME,
@@ -201,8 +215,7 @@ impl Verifier for CountdownVerifier {
                 Err(e) if e.is_limit() => Verdict::error(e.to_string(), Self::NAME, Self::VERSION),
                 Err(e) => Verdict::incorrect(e.to_string(), Self::NAME, Self::VERSION),
             },
-        };
-        verdict.with_steps(checks)
+        }
     }
 }
 

@@ -45,7 +45,7 @@ fn arithmetic_answer_decides_and_steps_show() {
     );
     assert_eq!(good.status, VerdictStatus::Correct, "{}", good.reason);
     assert_eq!(good.step_checks, vec![Some(true); 3]);
-    assert_eq!((good.verifier.as_str(), good.verifier_version), ("math", 1));
+    assert_eq!((good.verifier.as_str(), good.verifier_version), ("math", 2));
 
     let slip = v.verify(
         &p,
@@ -203,4 +203,29 @@ fn cipher() {
         v.verify(&no_key, &attempt("Answer: abc")).status,
         VerdictStatus::Error
     );
+}
+
+/// Fifty steps that each stay under the per-value size bound but grow a fraction by a thousand
+/// divisions: about 5 s of CPU before the per-attempt budget, a verdict with a reason after.
+#[test]
+fn an_attempt_of_huge_step_arithmetic_runs_out_of_budget() {
+    let step = format!("7{} = 1", "/9".repeat(1000));
+    let steps = vec![step; 50].join("\n");
+    let completion = format!("<think>\n{steps}\n</think>\nAnswer: 10");
+    let p = problem("arithmetic", "10", json!({}));
+    let v = MathVerifier::default().verify(&p, &attempt(&completion));
+    assert_eq!(v.status, VerdictStatus::Error, "{}", v.reason);
+    assert!(v.reason.contains("units of work"), "{}", v.reason);
+    let c = problem("countdown", "", json!({"numbers": [7, 9], "target": 63}));
+    let v = CountdownVerifier.verify(
+        &c,
+        &attempt(&completion.replace("Answer: 10", "Answer: 7*9")),
+    );
+    assert_eq!(v.status, VerdictStatus::Error, "{}", v.reason);
+    // An ordinary chain is far inside the budget.
+    let ok = MathVerifier::default().verify(
+        &problem("arithmetic", "10", json!({})),
+        &attempt("<think>\n17 * 4 = 68\n68 - 8 = 60\n60 / 6 = 10\n</think>\nAnswer: 10"),
+    );
+    assert!(ok.correct, "{}", ok.reason);
 }

@@ -20,6 +20,8 @@ pub enum MathError {
     ExponentTooLarge { exponent: String },
     #[error("more than {max} elements")]
     TooManyElements { max: usize },
+    #[error("the attempt's arithmetic needs more than {max} units of work")]
+    WorkBudget { max: u64 },
     #[error("division by zero")]
     DivisionByZero,
     #[error("0^0 is undefined")]
@@ -47,6 +49,7 @@ impl MathError {
                 | MathError::TooBig { .. }
                 | MathError::ExponentTooLarge { .. }
                 | MathError::TooManyElements { .. }
+                | MathError::WorkBudget { .. }
         )
     }
 }

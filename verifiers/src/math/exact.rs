@@ -21,13 +21,64 @@ pub(crate) fn size(x: &BigRational) -> u64 {
 
 fn check(bits: u64) -> Result<(), MathError> {
     if bits > MAX_BITS {
-        Err(MathError::TooBig {
+        return Err(MathError::TooBig {
             bits,
             max: MAX_BITS,
-        })
-    } else {
-        Ok(())
+        });
     }
+    charge(bits)
+}
+
+/// The work budget of the current grading, per thread: `(units left, units given)`.
+/// `None` outside [`with_work_budget`].
+struct Budget {
+    left: u64,
+    given: u64,
+    exceeded: bool,
+}
+
+thread_local! {
+    static BUDGET: std::cell::RefCell<Option<Budget>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Charges one operation on operands of `bits` bits: a unit per 64² bit pairs (big-number
+/// multiplication and the gcd of normalizing a fraction are quadratic), at least one.
+fn charge(bits: u64) -> Result<(), MathError> {
+    BUDGET.with(|b| match b.borrow_mut().as_mut() {
+        None => Ok(()),
+        Some(budget) => {
+            let cost = (bits * bits) / 4096 + 1;
+            if budget.exceeded || cost > budget.left {
+                budget.exceeded = true;
+                budget.left = 0;
+                Err(MathError::WorkBudget { max: budget.given })
+            } else {
+                budget.left -= cost;
+                Ok(())
+            }
+        }
+    })
+}
+
+/// Runs `f` with `units` of arithmetic work to spend on this thread (every step and the
+/// answer of one attempt share them), and says whether it ran out. Deterministic: units count
+/// operand sizes, not time.
+pub fn with_work_budget<T>(units: u64, f: impl FnOnce() -> T) -> (T, bool) {
+    let outer = BUDGET.with(|b| {
+        b.borrow_mut().replace(Budget {
+            left: units,
+            given: units,
+            exceeded: false,
+        })
+    });
+    let out = f();
+    let exceeded = BUDGET.with(|b| {
+        let mut slot = b.borrow_mut();
+        let exceeded = slot.as_ref().is_some_and(|b| b.exceeded);
+        *slot = outer;
+        exceeded
+    });
+    (out, exceeded)
 }
 
 pub(crate) fn add(a: &BigRational, b: &BigRational) -> Result<BigRational, MathError> {

@@ -34,6 +34,7 @@ pub use value::{canonical_rational, MathValue};
 pub use verifier::MathVerifier;
 
 pub(crate) use eval::{describe as describe_token, evaluate as evaluate_tokens};
+pub use exact::with_work_budget;
 pub(crate) use verifier::steps_and_answer;
 
 use num_rational::BigRational;
@@ -48,6 +49,10 @@ pub const MAX_LITERAL_DIGITS: usize = 1000;
 pub const MAX_BITS: u64 = 8192;
 /// Most elements in one tuple or set.
 pub const MAX_ELEMENTS: usize = 1000;
+/// Arithmetic work one attempt may cost, over all its steps and its answer (see
+/// [`exact::with_work_budget`]): about 3·10⁸ word operations, tens of milliseconds, where a
+/// reference solution spends a few hundred units.
+pub const MAX_WORK_PER_ATTEMPT: u64 = 5_000_000;
 
 /// Evaluates an arithmetic expression exactly (`(17 * 4 - 8) / 6` → `10`), with variables
 /// bound by `vars`.

@@ -1,5 +1,6 @@
 //! [`MathVerifier`]: the answer decides the verdict; step checks ride along.
 
+use super::{with_work_budget, MathError, MAX_WORK_PER_ATTEMPT};
 use mull_data::Family;
 use mull_data::{Attempt, EquationsPayload, Problem, Verdict};
 use num_rational::BigRational;
@@ -22,7 +23,7 @@ pub struct MathVerifier {
 
 impl MathVerifier {
     pub const NAME: &'static str = "math";
-    pub const VERSION: u32 = 1;
+    pub const VERSION: u32 = 2;
 
     pub fn new() -> Self {
         Self::default()
@@ -89,8 +90,20 @@ impl Verifier for MathVerifier {
 
     fn verify(&self, problem: &Problem, attempt: &Attempt) -> Verdict {
         let (steps, answer) = steps_and_answer(attempt);
-        let checks = check_steps(&steps, &bindings(problem));
-        let g = grade_math_with(&problem.answer, &answer, self.options_for(&problem.family));
+        // One budget for the whole attempt: fifty steps each just under the per-value bound
+        // would otherwise cost seconds.
+        let ((checks, g), exceeded) = with_work_budget(MAX_WORK_PER_ATTEMPT, || {
+            let checks = check_steps(&steps, &bindings(problem));
+            let g = grade_math_with(&problem.answer, &answer, self.options_for(&problem.family));
+            (checks, g)
+        });
+        if exceeded {
+            let reason = MathError::WorkBudget {
+                max: MAX_WORK_PER_ATTEMPT,
+            };
+            return Verdict::error(reason.to_string(), Self::NAME, Self::VERSION)
+                .with_steps(checks);
+        }
         let verdict = if g.correct {
             Verdict::correct(g.reason, Self::NAME, Self::VERSION)
         } else if g.error {
