@@ -21,6 +21,17 @@ pub enum PipelineError {
          use another --out, or delete the directory to start over"
     )]
     OtherRun { dir: PathBuf, keys: String },
+    /// The run directory holds blocks this config would drop.
+    #[error(
+        "{dir} holds shards of blocks this config does not have ({first}, {count} files in \
+         all): a smaller count or a left-out family would lose them; raise the counts back, or \
+         use another --out"
+    )]
+    WouldDrop {
+        dir: PathBuf,
+        first: String,
+        count: usize,
+    },
     #[error(transparent)]
     Data(#[from] mull_data::DataError),
     #[error(transparent)]

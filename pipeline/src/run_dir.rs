@@ -10,7 +10,8 @@
 //! A block is one family's indices `first..end`; its five shards are written together, each
 //! under a temporary name and renamed with its checksum sidecar. A block whose five shards all
 //! decode and match their sidecars is finished and kept on resume; any other is redone. A shard
-//! is named by its index range, so a larger run reuses every whole block of a smaller one.
+//! is named by its index range, so a larger run reuses every whole block of a smaller one; a
+//! smaller config is refused rather than allowed to delete the blocks it lacks.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -199,16 +200,22 @@ fn read_all<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, Pipel
     Ok(read_shard(path)?.collect::<Result<Vec<T>, _>>()?)
 }
 
-/// Removes what a killed run or a smaller plan left in the shard directories: hidden temporary
-/// files, and shards (with sidecars) of blocks that are not in `plan` (a block whose range
-/// grew is rewritten under its new name). Only names mull writes are touched.
-pub fn clean(dir: &Path, plan: &Plan) -> Result<Vec<PathBuf>, PipelineError> {
-    let keep: std::collections::BTreeSet<String> = plan
-        .blocks
-        .iter()
-        .map(|b| format!("{}.jsonl.zst", b.name()))
-        .collect();
-    let mut removed = Vec::new();
+/// What earlier runs left in the shard directories that this plan does not write.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Leftovers {
+    /// Hidden temporary files of killed writes, and shards of a partial block that this plan
+    /// replaces by a longer one (same family and first index): safe to remove.
+    pub superseded: Vec<PathBuf>,
+    /// Shards of blocks this plan does not have at all (a smaller count, a family left out):
+    /// data a run must not delete.
+    pub foreign: Vec<PathBuf>,
+}
+
+/// Sorts the files of the shard directories that `plan` does not write (see [`Leftovers`]).
+/// Only names mull writes are considered.
+pub fn leftovers(dir: &Path, plan: &Plan) -> Result<Leftovers, PipelineError> {
+    let planned: std::collections::BTreeSet<&Block> = plan.blocks.iter().collect();
+    let mut out = Leftovers::default();
     for kind in KINDS {
         let sub = dir.join(kind);
         let entries = match std::fs::read_dir(&sub) {
@@ -222,34 +229,65 @@ pub fn clean(dir: &Path, plan: &Plan) -> Result<Vec<PathBuf>, PipelineError> {
                 source,
             })?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            let shard = name.strip_suffix(".sha256").unwrap_or(&name);
-            let temporary =
-                name.starts_with('.') && name.contains(".jsonl.zst") && name.contains(".tmp-");
-            let stale = is_shard_name(shard) && !keep.contains(shard);
-            if temporary || stale {
-                let path = entry.path();
-                std::fs::remove_file(&path).map_err(|source| PipelineError::Io {
-                    path: path.clone(),
-                    source,
-                })?;
-                removed.push(path);
+            if name.starts_with('.') && name.contains(".jsonl.zst") && name.contains(".tmp-") {
+                out.superseded.push(entry.path());
+                continue;
+            }
+            let Some(block) = parse_shard_name(name.strip_suffix(".sha256").unwrap_or(&name))
+            else {
+                continue;
+            };
+            if planned.contains(&block) {
+                continue;
+            }
+            let grown = plan
+                .blocks
+                .iter()
+                .any(|b| b.family == block.family && b.start == block.start && b.end > block.end);
+            if grown {
+                out.superseded.push(entry.path());
+            } else {
+                out.foreign.push(entry.path());
             }
         }
     }
-    Ok(removed)
+    out.superseded.sort();
+    out.foreign.sort();
+    Ok(out)
 }
 
-/// `<family>-<8 digits>-<8 digits>.jsonl.zst`.
-fn is_shard_name(name: &str) -> bool {
-    let Some(stem) = name.strip_suffix(".jsonl.zst") else {
-        return false;
+/// Removes files (the superseded leftovers).
+pub fn remove_all(paths: &[PathBuf]) -> Result<(), PipelineError> {
+    for path in paths {
+        match std::fs::remove_file(path) {
+            Ok(()) => tracing::info!("removed {} (not part of this run)", path.display()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(PipelineError::Io {
+                    path: path.clone(),
+                    source,
+                })
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The block of a shard file name `<family>-<8+ digits>-<8+ digits>.jsonl.zst`.
+fn parse_shard_name(name: &str) -> Option<Block> {
+    let stem = name.strip_suffix(".jsonl.zst")?;
+    let mut parts = stem.rsplitn(3, '-');
+    let (end, start, family) = (parts.next()?, parts.next()?, parts.next()?);
+    let number = |p: &str| {
+        (p.len() >= 8 && p.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| p.parse::<u64>().ok())
+            .flatten()
     };
-    let parts: Vec<&str> = stem.rsplitn(3, '-').collect();
-    parts.len() == 3
-        && parts[2].parse::<Family>().is_ok()
-        && parts[..2]
-            .iter()
-            .all(|p| p.len() >= 8 && p.bytes().all(|b| b.is_ascii_digit()))
+    Some(Block {
+        family: family.parse().ok()?,
+        start: number(start)?,
+        end: number(end)?,
+    })
 }
 
 #[cfg(test)]
@@ -276,8 +314,11 @@ mod tests {
             ]
         );
         assert_eq!(plan.block_of(Family::Arithmetic, 9, 10), plan.blocks[3]);
-        assert!(is_shard_name("cipher-00000000-00000003.jsonl.zst"));
-        assert!(!is_shard_name("notes-00000000-00000003.jsonl.zst"));
-        assert!(!is_shard_name("cipher-0-3.jsonl.zst"));
+        assert_eq!(
+            parse_shard_name("cipher-00000000-00000003.jsonl.zst"),
+            Some(plan.blocks[1].clone())
+        );
+        assert_eq!(parse_shard_name("notes-00000000-00000003.jsonl.zst"), None);
+        assert_eq!(parse_shard_name("cipher-0-3.jsonl.zst"), None);
     }
 }

@@ -124,14 +124,21 @@ pub fn run(opts: &RunOptions) -> Result<Option<RunSummary>, PipelineError> {
     let plan = Plan::new(&config);
     let old_manifest = std::fs::read(dir.join("manifest.json")).ok();
     if process == 0 {
+        // Checked before anything is written: a run never deletes another run's data.
+        let leftovers = run_dir::leftovers(&dir, &plan)?;
+        if let Some(first) = leftovers.foreign.first() {
+            return Err(PipelineError::WouldDrop {
+                dir: dir.clone(),
+                first: first.display().to_string(),
+                count: leftovers.foreign.len(),
+            });
+        }
         std::fs::create_dir_all(&dir).map_err(|source| PipelineError::Io {
             path: dir.clone(),
             source,
         })?;
         write_file_atomic(&dir.join("config.toml"), config.to_toml()?.as_bytes())?;
-        for path in run_dir::clean(&dir, &plan)? {
-            tracing::info!("removed {} (not part of this run)", path.display());
-        }
+        run_dir::remove_all(&leftovers.superseded)?;
     }
     let mut finished: Vec<(Block, Vec<ShardFile>)> = Vec::new();
     let mut pending: Vec<(u64, Block)> = Vec::new();

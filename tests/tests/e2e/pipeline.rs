@@ -410,6 +410,21 @@ fn a_larger_run_computes_only_what_is_new_and_ends_as_a_fresh_one() {
     // Whole blocks of the smaller run were kept as they were.
     let kept = "attempts/arithmetic-00000000-00000016.jsonl.zst";
     assert_eq!(before.get(kept), data_of(&dir).get(kept));
+
+    // The smaller config again, over the larger run: refused, nothing lost.
+    let after = data_of(&dir);
+    let out = mull(&[
+        "run",
+        small.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("would lose them"),
+        "{stderr}"
+    );
+    assert_eq!(after, data_of(&dir));
 }
 
 #[test]
