@@ -78,6 +78,23 @@ fn resolve(path: &Path) -> Option<std::path::PathBuf> {
     Some(parent.canonicalize().ok()?.join(name))
 }
 
+/// Errors on the first problem id that appears twice in `problems` (read from `path`), naming
+/// the line; `why` says what a duplicate would break.
+pub fn check_unique_ids(problems: &[mull_data::Problem], path: &Path, why: &str) -> Result<()> {
+    let mut seen = std::collections::HashSet::with_capacity(problems.len());
+    for (line, p) in problems.iter().enumerate() {
+        if !seen.insert(p.id.as_str()) {
+            anyhow::bail!(
+                "{}:{}: problem id {} appears twice: {why}",
+                path.display(),
+                line + 1,
+                p.id
+            );
+        }
+    }
+    Ok(())
+}
+
 /// A clap value parser for counts that must be at least 1 (`-j`, `--block`, `--timeout`).
 pub fn at_least_one(text: &str) -> std::result::Result<usize, String> {
     match text.parse::<usize>() {

@@ -5,10 +5,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use mull_data::{ids, Attempt, Finish, Problem, SamplingInfo};
+use mull_data::{ids, Problem};
 use mull_models::load::{load, LoadOptions, LoadedModel, WeightsKind};
-use mull_models::sampler::{FinishReason, PromptJob};
+use mull_models::sampler::PromptJob;
 use mull_models::sampling::SamplingParams;
+
+use mull_pipeline::stages::sample::attempt_record;
 
 use crate::io::{read_records, Output};
 
@@ -140,17 +142,7 @@ fn sample_problems(
 ) -> Result<ExitCode> {
     crate::io::check_output_is_not_input(args.out.as_deref(), &[path])?;
     let problems: Vec<Problem> = read_records(path)?;
-    let mut seen = std::collections::HashSet::with_capacity(problems.len());
-    for (line, p) in problems.iter().enumerate() {
-        if !seen.insert(p.id.as_str()) {
-            bail!(
-                "{}:{}: problem id {} appears twice: its attempts would share ids",
-                path.display(),
-                line + 1,
-                p.id
-            );
-        }
-    }
+    crate::io::check_unique_ids(&problems, path, "its attempts would share ids")?;
     let jobs = problems
         .iter()
         .map(|p| {
@@ -166,20 +158,14 @@ fn sample_problems(
         let sampled = model.sample(block_jobs, params, args.block)?;
         for ((problem, job), attempts) in block_problems.iter().zip(block_jobs).zip(sampled) {
             for ((i, attempt), seed) in (0u32..).zip(attempts).zip(&job.seeds) {
-                let mut record = Attempt::from_completion(&problem.id, i, attempt.text);
-                record.tokens = u32::try_from(attempt.tokens.len()).unwrap_or(u32::MAX);
-                record.finish = Some(match attempt.finish {
-                    FinishReason::Stop => Finish::Stop,
-                    FinishReason::Eos => Finish::Eos,
-                    FinishReason::Length => Finish::Length,
-                });
-                record.sampling = Some(SamplingInfo {
-                    temperature: params.temperature,
-                    top_p: params.top_p,
-                    top_k: params.top_k,
-                    seed: *seed,
-                });
-                record.teacher = Some(model.weights_sha256.clone());
+                let record = attempt_record(
+                    &problem.id,
+                    i,
+                    attempt,
+                    params,
+                    *seed,
+                    &model.weights_sha256,
+                );
                 out.write(&record)?;
             }
         }

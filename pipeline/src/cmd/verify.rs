@@ -64,17 +64,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         bail!("--problems FILE is required unless --reference is given");
     };
     let problems: Vec<Problem> = read_records(problems_path)?;
-    let mut by_id: HashMap<&str, &Problem> = HashMap::with_capacity(problems.len());
-    for (line, p) in problems.iter().enumerate() {
-        if by_id.insert(p.id.as_str(), p).is_some() {
-            bail!(
-                "{}:{}: problem id {} appears twice: which one the attempts refer to is ambiguous",
-                problems_path.display(),
-                line + 1,
-                p.id
-            );
-        }
-    }
+    let ambiguous = "which one the attempts refer to is ambiguous";
+    crate::io::check_unique_ids(&problems, problems_path, ambiguous)?;
+    let by_id: HashMap<&str, &Problem> = problems.iter().map(|p| (p.id.as_str(), p)).collect();
     let attempts: Vec<Attempt> = read_records(&args.input)?;
     // Resolve every attempt's problem before grading anything, so bad input fails fast and
     // names the line instead of leaving a partial output behind.

@@ -228,7 +228,10 @@ impl ModelTeacher {
             w.attempts = (0u32..)
                 .zip(attempts)
                 .zip(&job.seeds)
-                .map(|((a, s), seed)| self.attempt(&w.problem.id, a, s, *seed))
+                .map(|((a, s), seed)| {
+                    let teacher = &self.model.weights_sha256;
+                    attempt_record(&w.problem.id, a, s, &self.params, *seed, teacher)
+                })
                 .collect();
         }
         Ok(())
@@ -285,27 +288,29 @@ impl ModelTeacher {
         }
         Ok(())
     }
+}
 
-    /// The sampler's output as an attempt record.
-    fn attempt(
-        &self,
-        problem_id: &str,
-        index: u32,
-        sampled: mull_models::sampler::Attempt,
-        seed: u64,
-    ) -> Attempt {
-        let mut record = Attempt::from_completion(problem_id, index, sampled.text);
-        record.tokens = u32::try_from(sampled.tokens.len()).unwrap_or(u32::MAX);
-        record.finish = Some(finish(sampled.finish));
-        record.sampling = Some(SamplingInfo {
-            temperature: self.params.temperature,
-            top_p: self.params.top_p,
-            top_k: self.params.top_k,
-            seed,
-        });
-        record.teacher = Some(self.model.weights_sha256.clone());
-        record
-    }
+/// The sampler's output as an attempt record: id, steps and answer parsed from the text, with
+/// its tokens, finish reason, sampling parameters and seed, and the teacher's weights hash.
+pub fn attempt_record(
+    problem_id: &str,
+    index: u32,
+    sampled: mull_models::sampler::Attempt,
+    params: &SamplingParams,
+    seed: u64,
+    teacher: &str,
+) -> Attempt {
+    let mut record = Attempt::from_completion(problem_id, index, sampled.text);
+    record.tokens = u32::try_from(sampled.tokens.len()).unwrap_or(u32::MAX);
+    record.finish = Some(finish(sampled.finish));
+    record.sampling = Some(SamplingInfo {
+        temperature: params.temperature,
+        top_p: params.top_p,
+        top_k: params.top_k,
+        seed,
+    });
+    record.teacher = Some(teacher.to_string());
+    record
 }
 
 /// The record spelling of a sampler finish reason.
