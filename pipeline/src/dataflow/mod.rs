@@ -18,6 +18,7 @@ pub mod aggregate;
 pub mod generate;
 pub mod label;
 pub mod sample;
+pub mod stash;
 pub mod verify;
 pub mod wire;
 pub mod write_shards;

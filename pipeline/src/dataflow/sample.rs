@@ -1,12 +1,11 @@
 //! `sample_attempts`: each problem's attempts from the teacher, in batches formed from ids.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use timely::dataflow::channels::pact::Exchange;
 use timely::dataflow::operators::generic::Operator;
-use timely::dataflow::operators::Capability;
 
+use super::stash::Stash;
 use super::{Wire, WorkStream};
 use crate::progress::Progress;
 use crate::stages::sample::Teacher;
@@ -35,27 +34,11 @@ impl<'scope> SampleAttempts<'scope> for WorkStream<'scope> {
     ) -> WorkStream<'scope> {
         let by_id = Exchange::new(|w: &Wire<ProblemWork>| mull_data::ids::route(&w.problem.id));
         self.unary_frontier(by_id, "SampleAttempts", move |_, _| {
-            let mut stash: BTreeMap<u64, (Capability<u64>, Vec<ProblemWork>)> = BTreeMap::new();
+            let mut stash = Stash::default();
             move |(input, frontier), output| {
-                input.for_each(|cap, data| {
-                    // A message without a time claims no progress; timely sends none here.
-                    let Some(cap) = cap.retain_least(output.output_index()) else {
-                        return;
-                    };
-                    let entry = stash
-                        .entry(*cap.time())
-                        .or_insert_with(|| (cap, Vec::new()));
-                    entry.1.extend(data.drain(..).map(|w| w.0));
-                });
-                let ready: Vec<u64> = stash
-                    .keys()
-                    .copied()
-                    .filter(|t| !frontier.frontier().less_equal(t))
-                    .collect();
-                for time in ready {
-                    let Some((cap, mut work)) = stash.remove(&time) else {
-                        continue;
-                    };
+                let port = output.output_index();
+                input.for_each(|cap, data| stash.hold(cap, port, |time| time, data));
+                for (cap, mut work) in stash.take(|time| !frontier.frontier().less_equal(&time)) {
                     work.sort_by(|a, b| a.problem.id.cmp(&b.problem.id));
                     teacher.sample(&mut work, rollouts);
                     progress.sampled(&work);

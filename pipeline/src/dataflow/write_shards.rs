@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use timely::dataflow::channels::pact::Exchange;
 use timely::dataflow::operators::generic::Operator;
-use timely::dataflow::operators::Capability;
 use timely::dataflow::StreamVec;
 
+use super::stash::Stash;
 use super::{Wire, WorkStream};
 use crate::config::RunConfig;
 use crate::progress::Progress;
@@ -81,28 +81,14 @@ impl<'scope> WriteShards<'scope> for WorkStream<'scope> {
         let route_sink = sink.clone();
         let by_block = Exchange::new(move |w: &Wire<ProblemWork>| route_sink.route(&w.problem));
         self.unary_frontier(by_block, "WriteShards", move |_, _| {
-            let mut stash: BTreeMap<u64, (Capability<u64>, Vec<ProblemWork>)> = BTreeMap::new();
+            let mut stash = Stash::default();
             move |(input, frontier), output| {
-                input.for_each(|cap, data| {
-                    // A message without a time claims no progress; timely sends none here.
-                    let Some(cap) = cap.retain_least(output.output_index()) else {
-                        return;
-                    };
-                    // Keyed by block ordinal: a block's problems arrive over several rounds.
-                    let ordinal = super::ordinal_of(*cap.time());
-                    let entry = stash.entry(ordinal).or_insert_with(|| (cap, Vec::new()));
-                    entry.1.extend(data.drain(..).map(|w| w.0));
-                });
-                // A block is whole once no round of its ordinal can still arrive.
-                let ready: Vec<u64> = stash
-                    .keys()
-                    .copied()
-                    .filter(|o| !frontier.frontier().less_than(&super::block_time(o + 1)))
-                    .collect();
-                for ordinal in ready {
-                    let Some((cap, work)) = stash.remove(&ordinal) else {
-                        continue;
-                    };
+                let port = output.output_index();
+                // Keyed by block ordinal: a block's problems arrive over several rounds, and it
+                // is whole once no round of its ordinal can still arrive.
+                input.for_each(|cap, data| stash.hold(cap, port, super::ordinal_of, data));
+                let whole = |o: u64| !frontier.frontier().less_than(&super::block_time(o + 1));
+                for (cap, work) in stash.take(whole) {
                     let mut blocks: BTreeMap<Block, Vec<ProblemWork>> = BTreeMap::new();
                     for w in work {
                         blocks
