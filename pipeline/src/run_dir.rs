@@ -203,7 +203,8 @@ fn read_all<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, Pipel
 /// What earlier runs left in the shard directories that this plan does not write.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Leftovers {
-    /// Hidden temporary files of killed writes, and shards of a partial block that this plan
+    /// Hidden temporary files of killed writes (shards, sidecars, the config, the manifest),
+    /// and shards of a partial block that this plan
     /// replaces by a longer one (same family and first index): safe to remove.
     pub superseded: Vec<PathBuf>,
     /// Shards of blocks this plan does not have at all (a smaller count, a family left out):
@@ -229,7 +230,7 @@ pub fn leftovers(dir: &Path, plan: &Plan) -> Result<Leftovers, PipelineError> {
                 source,
             })?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') && name.contains(".jsonl.zst") && name.contains(".tmp-") {
+            if temporary_of(&name).is_some_and(|of| of.contains(".jsonl.zst")) {
                 out.superseded.push(entry.path());
                 continue;
             }
@@ -251,9 +252,26 @@ pub fn leftovers(dir: &Path, plan: &Plan) -> Result<Leftovers, PipelineError> {
             }
         }
     }
+    // A kill while the config or the manifest was written leaves its temporary beside them.
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if matches!(temporary_of(&name), Some("config.toml" | "manifest.json")) {
+                out.superseded.push(entry.path());
+            }
+        }
+    }
     out.superseded.sort();
     out.foreign.sort();
     Ok(out)
+}
+
+/// The file a hidden temporary name is for (`.x.jsonl.zst.tmp-12-3` → `x.jsonl.zst`): the
+/// names `mull_data::shard` writes under.
+pub(crate) fn temporary_of(name: &str) -> Option<&str> {
+    let rest = name.strip_prefix('.')?;
+    let (of, _) = rest.rsplit_once(".tmp-")?;
+    Some(of)
 }
 
 /// Removes files (the superseded leftovers).

@@ -402,7 +402,13 @@ fn check_run_dir(
         if process != 0 {
             return Ok(());
         }
-        let occupied = std::fs::read_dir(dir).is_ok_and(|mut e| e.next().is_some());
+        // A run killed while writing its config left only that config's temporary.
+        let occupied = std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries.flatten().any(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                run_dir::temporary_of(&name) != Some("config.toml")
+            })
+        });
         if occupied {
             return Err(PipelineError::OtherRun {
                 dir: dir.to_path_buf(),

@@ -368,12 +368,31 @@ fn damaged_shards_are_redone_and_an_edited_manifest_is_rewritten() {
     let torn = dir.join("sft/equations-00000016-00000024.jsonl.zst");
     let bytes = std::fs::read(&torn).unwrap();
     std::fs::write(&torn, &bytes[..bytes.len() / 2]).unwrap();
+    let root_temps = [
+        dir.join(".config.toml.tmp-999-1"),
+        dir.join(".manifest.json.tmp-999-2"),
+    ];
+    for t in &root_temps {
+        std::fs::write(t, b"half").unwrap();
+    }
     run_bin(&tiny(), &dir, &[]);
     assert!(
         !temp.exists(),
         "the temporary file of a killed write is removed"
     );
+    assert!(
+        root_temps.iter().all(|t| !t.exists()),
+        "and those of the config and manifest"
+    );
     assert_eq!(reference, data_of(&dir));
+
+    // A run killed while it wrote its config left only that config's temporary: it resumes.
+    let early = tmp.path().join("early");
+    std::fs::create_dir(&early).unwrap();
+    std::fs::write(early.join(".config.toml.tmp-999-0"), b"half").unwrap();
+    run_bin(&tiny(), &early, &[]);
+    assert_eq!(reference, data_of(&early));
+    assert!(!early.join(".config.toml.tmp-999-0").exists());
 
     let manifest = dir.join("manifest.json");
     let text = std::fs::read_to_string(&manifest).unwrap();
