@@ -102,9 +102,7 @@ impl Oracle {
         attempt.teacher = Some(ORACLE_HASH.to_string());
         attempt
     }
-}
 
-impl Oracle {
     /// Continuation `rollout` from after step `step` of `attempt` (a Monte-Carlo rollout): when
     /// the prefix is the reference's own, the reference goes on, corrupted in its answer with
     /// probability `corrupt-rate` (drawn from the rollout's seed); after a wrong step it goes on
