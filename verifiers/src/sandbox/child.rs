@@ -3,14 +3,16 @@
 //! Three processes take part (see the module overview in [`super`]):
 //!
 //! 1. the *keeper*, forked from the grader: joins the cgroups, moves its file descriptors into
-//!    place, starts new mount, network, IPC, UTS and PID namespaces, makes every mount read-only
-//!    and mounts a private tmpfs on `/tmp` holding the working directory; it then owns the
-//!    wall-clock timer and SIGKILLs the namespace's init when it runs out;
-//! 2. the *init*, PID 1 of the new PID namespace: mounts a fresh `/proc`, forks the program and
-//!    reaps zombies until the program exits; when it exits the kernel kills everything left in
-//!    the namespace (`setsid` orphans included);
-//! 3. the *program*: sets its rlimits, drops to an unprivileged uid with no capabilities and
-//!    `no_new_privs`, and execs Python.
+//!    place, starts new mount, network, IPC, UTS and PID namespaces, builds the sandbox root
+//!    (`root.rs`: a tmpfs with read-only binds of `/usr` and a few device nodes, and a tmpfs on
+//!    `/tmp` holding the working directory) and pivots into it; it then owns the wall-clock
+//!    timer and SIGKILLs the namespace's init when it runs out;
+//! 2. the *init*, PID 1 of the new PID namespace: mounts a fresh `/proc` (other uids' processes
+//!    hidden), forks the program and reaps zombies until the program exits; when it exits the
+//!    kernel kills everything left in the namespace (`setsid` orphans included);
+//! 3. the *program*: sets its rlimits, empties the capability bounding set, drops to an
+//!    unprivileged uid with `no_new_privs`, installs the seccomp filter (`seccomp.rs`) and
+//!    execs Python.
 //!
 //! The grader may have many threads, so after `fork` only async-signal-safe calls are allowed:
 //! everything here is a raw system call on data prepared before the fork (no allocation, no
@@ -19,6 +21,9 @@
 use std::ffi::CString;
 
 use libc::{c_char, c_int, c_ulong};
+
+use super::root::{self, BuildStep, RootPlan};
+use super::seccomp;
 
 /// File descriptors in the keeper after setup: program stdio, the report pipe, the status pipe.
 const STDIN: c_int = 0;
@@ -33,22 +38,26 @@ pub(super) const TAG_TIMEOUT: u32 = 2;
 pub(super) const TAG_SETUP_ERROR: u32 = 3;
 
 /// Setup stages, named in errors (index into [`STAGE_NAMES`]).
-pub(super) const STAGE_NAMES: [&str; 16] = [
+pub(super) const STAGE_NAMES: [&str; 20] = [
     "duplicating file descriptors",
     "joining the cgroup",
     "closing inherited file descriptors",
     "setting the parent-death signal",
     "unsharing namespaces (needs root or CAP_SYS_ADMIN)",
     "making mounts private (needs root or CAP_SYS_ADMIN)",
-    "remounting the filesystem read-only",
+    "mounting the tmpfs of the sandbox root",
+    "bind-mounting /usr and the device nodes into the sandbox root",
     "mounting the tmpfs on /tmp",
+    "pivoting into the sandbox root",
     "forking the namespace init",
     "mounting /proc",
     "forking the program",
     "setting rlimits",
     "entering the working directory",
+    "dropping the capability bounding set",
     "dropping privileges",
     "setting no_new_privs",
+    "installing the seccomp filter",
     "executing /usr/bin/python3 (is Debian's python3 package installed?)",
 ];
 const S_DUP: u32 = 0;
@@ -57,16 +66,20 @@ const S_CLOSE: u32 = 2;
 const S_PDEATHSIG: u32 = 3;
 const S_UNSHARE: u32 = 4;
 const S_PRIVATE: u32 = 5;
-const S_REMOUNT: u32 = 6;
-const S_TMPFS: u32 = 7;
-const S_FORK_INIT: u32 = 8;
-const S_PROC: u32 = 9;
-const S_FORK_PROGRAM: u32 = 10;
-const S_RLIMIT: u32 = 11;
-const S_CHDIR: u32 = 12;
-const S_PRIVS: u32 = 13;
-const S_NO_NEW_PRIVS: u32 = 14;
-const S_EXEC: u32 = 15;
+const S_ROOT_TMPFS: u32 = 6;
+const S_POPULATE: u32 = 7;
+const S_TMPFS: u32 = 8;
+const S_PIVOT: u32 = 9;
+const S_FORK_INIT: u32 = 10;
+const S_PROC: u32 = 11;
+const S_FORK_PROGRAM: u32 = 12;
+const S_RLIMIT: u32 = 13;
+const S_CHDIR: u32 = 14;
+const S_CAPS: u32 = 15;
+const S_PRIVS: u32 = 16;
+const S_NO_NEW_PRIVS: u32 = 17;
+const S_SECCOMP: u32 = 18;
+const S_EXEC: u32 = 19;
 
 /// One fixed-size message on the status pipe (12 bytes, written atomically).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,12 +117,12 @@ pub(super) struct Plan {
     pub cgroup_fds: Vec<c_int>,
     /// Grader-created pipe ends: stdin read, stdout write, stderr write, report write, status write.
     pub fds: [c_int; 5],
-    /// Mount points to remount read-only, with the flags to keep.
-    pub remounts: Vec<(CString, c_ulong)>,
-    /// `/tmp`, where the tmpfs goes, and the working directory inside it.
-    pub tmp: CString,
+    /// The sandbox's root filesystem.
+    pub root: RootPlan,
+    /// The working directory as the program sees it (after `pivot_root`).
     pub workdir: CString,
-    pub tmpfs_options: CString,
+    /// The seccomp filter, where the architecture has one.
+    pub seccomp: Option<Vec<libc::sock_filter>>,
     pub uid: libc::uid_t,
     pub gid: libc::gid_t,
     pub rlimits: Vec<(libc::__rlimit_resource_t, libc::rlim_t, libc::rlim_t)>,
@@ -260,27 +273,16 @@ pub(super) unsafe fn keeper(plan: &Plan, exec: &ExecArgs) -> ! {
         {
             fail(STATUS, S_PRIVATE);
         }
-        for (point, keep) in &plan.remounts {
-            let flags = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | libc::MS_NOSUID | keep;
-            if libc::mount(null, point.as_ptr(), null, flags, std::ptr::null()) < 0 {
-                fail(STATUS, S_REMOUNT);
-            }
-        }
-        let tmpfs = c"tmpfs";
-        if libc::mount(
-            tmpfs.as_ptr(),
-            plan.tmp.as_ptr(),
-            tmpfs.as_ptr(),
-            libc::MS_NOSUID | libc::MS_NODEV,
-            plan.tmpfs_options.as_ptr().cast(),
-        ) < 0
-        {
-            fail(STATUS, S_TMPFS);
-        }
-        if libc::mkdir(plan.workdir.as_ptr(), 0o700) < 0
-            || libc::chown(plan.workdir.as_ptr(), plan.uid, plan.gid) < 0
-        {
-            fail(STATUS, S_TMPFS);
+        if let Err(step) = root::build(&plan.root, plan.uid, plan.gid) {
+            fail(
+                STATUS,
+                match step {
+                    BuildStep::RootTmpfs => S_ROOT_TMPFS,
+                    BuildStep::Populate => S_POPULATE,
+                    BuildStep::WorkTmpfs => S_TMPFS,
+                    BuildStep::Pivot => S_PIVOT,
+                },
+            );
         }
         let init = libc::fork();
         if init < 0 {
@@ -329,16 +331,19 @@ unsafe fn namespace_init(plan: &Plan, exec: &ExecArgs) -> ! {
     // SAFETY (whole function): raw system calls on memory prepared before the fork.
     unsafe {
         libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as c_ulong);
-        // A /proc of this PID namespace: the program sees only its own processes.
+        // A /proc of this PID namespace, where `hidepid` hides the processes of other uids: the
+        // program sees only its own, not this init (a fork of the grader, whose command line
+        // would name the grader's input files).
         let proc_ = c"proc";
         let point = c"/proc";
-        let flags = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
+        let options = c"hidepid=2";
+        let flags = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC | libc::MS_RDONLY;
         if libc::mount(
             proc_.as_ptr(),
             point.as_ptr(),
             proc_.as_ptr(),
             flags,
-            std::ptr::null(),
+            options.as_ptr().cast(),
         ) < 0
         {
             fail(STATUS, S_PROC);
@@ -390,6 +395,16 @@ unsafe fn program_process(plan: &Plan, exec: &ExecArgs) -> ! {
         if libc::chdir(plan.workdir.as_ptr()) < 0 {
             fail(STATUS, S_CHDIR);
         }
+        // An empty capability bounding set: no exec (set-uid or file capabilities) can bring a
+        // capability back. Dropping stops at the first number past the kernel's last one.
+        for cap in 0..64 {
+            if libc::prctl(libc::PR_CAPBSET_DROP, cap as c_ulong, 0, 0, 0) < 0 {
+                if errno() == libc::EINVAL && cap > 0 {
+                    break;
+                }
+                fail(STATUS, S_CAPS);
+            }
+        }
         // Groups, then gid, then uid: once the uid is not 0 every capability is gone.
         if libc::setgroups(0, std::ptr::null()) < 0
             || libc::setresgid(plan.gid, plan.gid, plan.gid) < 0
@@ -409,6 +424,11 @@ unsafe fn program_process(plan: &Plan, exec: &ExecArgs) -> ! {
         ) < 0
         {
             fail(STATUS, S_NO_NEW_PRIVS);
+        }
+        if let Some(prog) = &plan.seccomp {
+            if seccomp::install(prog) < 0 {
+                fail(STATUS, S_SECCOMP);
+            }
         }
         // stdio and the report pipe (0..=3) stay open across exec; the status pipe closes.
         libc::execve(

@@ -19,21 +19,32 @@
 //! - **Memory**: RLIMIT_AS (`memory_bytes`) per process and, where available, a `memory` cgroup
 //!   of twice that for the whole tree (tmpfs files included); an OOM kill is reported as such.
 //! - **CPU**: RLIMIT_CPU per process (SIGXCPU, then SIGKILL one second later).
-//! - **Files**: every mount is remounted read-only (and `nosuid`) in a private mount namespace;
-//!   then a fresh tmpfs of `disk_bytes` (root-owned, read-only to the program) replaces `/tmp`,
-//!   holding the working directory [`WORKDIR`] (`/tmp/sandbox`, owned by the program's uid): the
-//!   only writable place, empty at the start, gone with the namespace, and the same path in
-//!   every run. The host's `/tmp` is hidden. RLIMIT_FSIZE caps each file, RLIMIT_NOFILE open
-//!   files; no core dumps. Nothing is created on the host filesystem.
+//! - **Files**: a root of its own (`root.rs`): a fresh tmpfs holding read-only, `nosuid` bind
+//!   mounts of `/usr` (the interpreter and its libraries), the host's `/bin`-style symlinks into
+//!   it, `/etc/ld.so.cache` and four device nodes (`null`, `zero`, `random`, `urandom`), entered
+//!   with `pivot_root`, the host's root detached. No other host file, directory, UNIX socket or
+//!   mount exists for the program. A tmpfs of `disk_bytes` (root-owned, read-only to the
+//!   program) on `/tmp` holds the working directory [`WORKDIR`] (`/tmp/sandbox`, owned by the
+//!   program's uid): the only writable place, empty at the start, gone with the namespace, and
+//!   the same path in every run. RLIMIT_FSIZE caps each file, RLIMIT_NOFILE open files; no core
+//!   dumps. Nothing is created on the host filesystem.
+//! - **Processes visible**: `/proc` is a fresh procfs of the sandbox's PID namespace mounted
+//!   read-only with `hidepid=2`: the program sees its own processes only, not the namespace's
+//!   init (a fork of the grader, whose command line names the grader's input files).
 //! - **Network**: a new network namespace with only a loopback interface that is down: no
 //!   connection to the host, the machine's loopback services or the internet.
 //! - **Reproducibility**: fixed paths, environment and hash seed, and address-space layout
 //!   randomisation off (`personality(ADDR_NO_RANDOMIZE)`), so reprs such as `<object at 0x...>`
 //!   repeat between runs; only resource-limit outcomes depend on timing.
 //! - **Privileges**: the program runs as an unprivileged uid/gid (1,000,000 and up, unique per
-//!   run, in no group) with no capabilities and `no_new_privs`, so set-uid binaries cannot give
-//!   root back, it cannot remount anything, and it cannot signal the grader (which is both
-//!   outside its PID namespace and another user) or processes of other runs.
+//!   run, in no group) with no capabilities, an empty capability bounding set and
+//!   `no_new_privs`, so set-uid binaries cannot give root back, it cannot remount anything, and
+//!   it cannot signal the grader (which is both outside its PID namespace and another user) or
+//!   processes of other runs.
+//! - **System calls**: a seccomp deny-list (`seccomp.rs`, where the choice of a deny-list over
+//!   an allow-list is argued): no sockets of any family, no new namespaces, no ptrace, no
+//!   mounts, no bpf, perf events, userfaultfd, io_uring or keyrings; a denied call fails with
+//!   `EPERM`.
 //! - **IPC/UTS**: new IPC (System V, POSIX queues) and UTS namespaces.
 //! - **Environment**: only `PATH=/usr/bin:/bin`, `LANG=C.UTF-8`, `HOME` and `TMPDIR` = the
 //!   working directory, `PYTHONHASHSEED=0` (deterministic set/dict ordering, hence reproducible
@@ -46,19 +57,17 @@
 //!
 //! # What is not isolated
 //!
-//! - **Reading**: the whole filesystem stays visible read-only; the program can read every
-//!   world-readable file on the machine (source trees, `/etc`, other users' world-readable
-//!   files). Secrets must not be world-readable. `/sys` is the host's (read-only).
+//! - **Reading `/usr`**: every world-readable file under `/usr` is visible (read-only), and
+//!   `/proc` shows the kernel's global files (`/proc/cpuinfo`, `/proc/meminfo`, `/proc/sys`).
 //! - **CPU and memory bandwidth** are shared with the grader and other runs (no CPU cgroup);
-//!   the kernel, its attack surface and timing side channels are shared (no seccomp filter, no
-//!   user-namespace remapping beyond the uid drop).
+//!   the kernel, its attack surface beyond the seccomp deny-list, and timing side channels are
+//!   shared.
 //! - **Same-process harness data**: code running inside the Python interpreter can inspect that
 //!   interpreter. The code verifier therefore keeps the expected outputs outside the sandbox and
 //!   compares in Rust; a pass needs the right values, not only a marker (see [`crate::code`]).
 //! - **Python itself**: only the standard library is importable (`-S`: no site-packages);
-//!   `/dev/shm` is read-only, so `multiprocessing` synchronisation primitives fail. Unprivileged
-//!   user namespaces stay available to the program (it can make its own, but mounts it
-//!   inherits stay locked read-only and it still has no network).
+//!   there is no `/dev/shm`, so `multiprocessing` synchronisation primitives fail; there is no
+//!   `/etc` beyond the loader cache, so the time zone is UTC and `pwd` knows no users.
 //! - **Speed**: each run forks the grader and starts a fresh interpreter: about 6 ms of CPU for
 //!   the sandbox plus Python's own start-up (about 20 ms of CPU on the reference machine).
 //! - **Root required**: namespaces and mounts need root (or CAP_SYS_ADMIN). Without them every
@@ -66,7 +75,9 @@
 
 mod cgroup;
 mod child;
+mod root;
 mod run;
+mod seccomp;
 
 use std::time::Duration;
 

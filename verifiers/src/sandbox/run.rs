@@ -1,7 +1,6 @@
 //! The grader's side of a run: prepare, fork, feed stdin, capture output, reap, clean up.
 
 use std::ffi::CString;
-use std::fs;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -9,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use super::cgroup::Cgroups;
 use super::child::{self, ExecArgs, Plan, Record};
+use super::root::RootPlan;
+use super::seccomp;
 use super::{ExitKind, SandboxError, SandboxLimits, SandboxOutcome, PYTHON, WORKDIR};
 
 /// Extra time the grader allows past the keeper's own wall-clock limit before killing it.
@@ -46,63 +47,6 @@ fn set_nonblocking(fd: &OwnedFd) {
         let flags = libc::fcntl(fd.as_raw_fd(), libc::F_GETFL);
         libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK);
     }
-}
-
-/// Unescapes the octal escapes (`\040`) of a mountinfo path.
-fn unescape_mount_path(path: &str) -> Vec<u8> {
-    let bytes = path.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let octal = bytes
-            .get(i + 1..i + 4)
-            .filter(|d| d.iter().all(|c| (b'0'..=b'7').contains(c)));
-        match (bytes[i], octal) {
-            (b'\\', Some(d)) => {
-                out.push(
-                    d.iter()
-                        .fold(0u8, |acc, c| acc.wrapping_mul(8).wrapping_add(c - b'0')),
-                );
-                i += 4;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    out
-}
-
-/// Every mount point of the grader's mount namespace, with the flags a read-only remount keeps.
-fn remounts() -> Result<Vec<(CString, libc::c_ulong)>, SandboxError> {
-    let text = fs::read_to_string("/proc/self/mountinfo").map_err(SandboxError::Io)?;
-    let mut out: Vec<(CString, libc::c_ulong)> = Vec::new();
-    for line in text.lines() {
-        let fields: Vec<&str> = line.split(' ').collect();
-        let (Some(point), Some(options)) = (fields.get(4), fields.get(5)) else {
-            continue;
-        };
-        let mut keep = 0;
-        for opt in options.split(',') {
-            keep |= match opt {
-                "nodev" => libc::MS_NODEV,
-                "noexec" => libc::MS_NOEXEC,
-                "noatime" => libc::MS_NOATIME,
-                "nodiratime" => libc::MS_NODIRATIME,
-                "relatime" => libc::MS_RELATIME,
-                _ => 0,
-            };
-        }
-        let Ok(point) = CString::new(unescape_mount_path(point)) else {
-            continue;
-        };
-        // A path mounted twice: remounting it once reaches the top mount, which hides the rest.
-        if !out.iter().any(|(p, _)| *p == point) {
-            out.push((point, keep));
-        }
-    }
-    Ok(out)
 }
 
 fn cstring(s: impl Into<Vec<u8>>) -> Result<CString, SandboxError> {
@@ -200,13 +144,9 @@ pub fn run_python(source: &str, limits: &SandboxLimits) -> Result<SandboxOutcome
             report_w.as_raw_fd(),
             status_w.as_raw_fd(),
         ],
-        remounts: remounts()?,
-        tmpfs_options: cstring(format!(
-            "size={},nr_inodes=4096,mode=0755",
-            limits.disk_bytes.max(4096)
-        ))?,
-        tmp: cstring("/tmp")?,
+        root: RootPlan::new(WORKDIR, limits.disk_bytes)?,
         workdir: cstring(WORKDIR)?,
+        seccomp: seccomp::filter(),
         uid,
         gid: uid,
         rlimits: vec![
@@ -461,15 +401,4 @@ fn feed_and_capture(
         c.fd = None;
     }
     Ok(caps)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mount_paths_unescape() {
-        assert_eq!(unescape_mount_path(r"/a\040b"), b"/a b");
-        assert_eq!(unescape_mount_path(r"/plain\x"), br"/plain\x");
-    }
 }
