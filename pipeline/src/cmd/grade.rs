@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use mull_verifiers::humaneval::{grade_humaneval, HumanEvalField, HumanEvalTask};
+use mull_verifiers::humaneval::{grade_humaneval_all, HumanEvalField, HumanEvalTask};
 use mull_verifiers::math::grade_math;
 use mull_verifiers::sandbox::SandboxLimits;
 use serde::{Deserialize, Serialize};
@@ -17,7 +17,8 @@ pub enum Grade {
     /// `{"correct", "gold", "pred", "reason"}` with gold and pred in canonical parsed form.
     Math(MathArgs),
     /// HumanEval-format records (task_id, prompt, test, entry_point and the solution field), run
-    /// in the sandbox as prompt + solution + test + `check(entry_point)`.
+    /// in the sandbox with the solution and the test as separate units; `judged` says whether
+    /// the returned values were compared outside Python or the test's check ran inside.
     Humaneval(HumanEvalArgs),
 }
 
@@ -45,6 +46,9 @@ pub struct HumanEvalArgs {
     /// Wall-clock limit per task, in seconds.
     #[arg(long, default_value_t = 10, value_parser = crate::io::at_least_one)]
     timeout: usize,
+    /// Parallel sandboxes; all cores when absent. The output is the same whatever the number.
+    #[arg(short, long, value_parser = crate::io::at_least_one)]
+    jobs: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -97,10 +101,12 @@ pub fn run(grade: Grade) -> Result<ExitCode> {
                 wall: std::time::Duration::from_secs(args.timeout as u64),
                 ..SandboxLimits::default()
             };
+            let jobs = args
+                .jobs
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             let mut out = Output::create(args.out.as_deref())?;
             let mut passed = 0usize;
-            for task in &tasks {
-                let result = grade_humaneval(task, field, &limits);
+            for result in grade_humaneval_all(&tasks, field, &limits, jobs) {
                 passed += usize::from(result.passed);
                 out.write(&result)?;
             }

@@ -127,10 +127,7 @@ fn humaneval_needs_check_to_return() {
     let limits = hostile_limits();
     for (solution, fragment) in [
         ("    return x\nimport sys\nsys.exit(0)\n", "SystemExit"),
-        (
-            "    return x\nimport os\nos._exit(0)\n",
-            "check did not complete",
-        ),
+        ("    return x\nimport os\nos._exit(0)\n", "did not complete"),
         ("    return x\nprint('passed')\n", "AssertionError"),
         ("    while True: pass\n", "timeout after 2 s"),
     ] {

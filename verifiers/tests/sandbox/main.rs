@@ -174,5 +174,6 @@ fn sort_problem() -> Problem {
 }
 
 mod controls;
+mod forgery;
 mod hostile;
 mod isolation;
