@@ -135,10 +135,21 @@ pub fn parse_answer(text: &str) -> Result<MathValue, MathError> {
 fn strip_trailing(toks: &mut Vec<Token>) {
     const ENDS: [&str; 4] = [".", ";", "!", "°"];
     while let Some(Token {
-        tok: Tok::Other(s), ..
+        tok: Tok::Other(s),
+        space_before,
+        ..
     }) = toks.last()
     {
-        if !ENDS.contains(&s.as_str()) {
+        // `5!` and `(n+1)!` are factorials, not exclamations: a `!` touching a value stays.
+        let touches_value = !space_before
+            && s == "!"
+            && toks.len() >= 2
+            && match &toks[toks.len() - 2].tok {
+                Tok::Num { .. } | Tok::RParen | Tok::RBracket | Tok::RBrace | Tok::Var(_) => true,
+                Tok::Other(prev) => prev == "!",
+                _ => false,
+            };
+        if !ENDS.contains(&s.as_str()) || touches_value {
             break;
         }
         toks.pop();
@@ -341,7 +352,12 @@ fn element(toks: &[Token], depth: usize) -> Result<MathValue, MathError> {
                 .iter()
                 .map(|p| element(p, depth + 1))
                 .collect::<Result<Vec<_>, _>>()?;
-            return Ok(MathValue::Tuple(items));
+            // `[1, 2]` (a closed interval, or a list) is not the pair or open interval `(1, 2)`.
+            return Ok(if first.tok == Tok::LBracket {
+                MathValue::Bracketed(items)
+            } else {
+                MathValue::Tuple(items)
+            });
         }
     }
     if let Some(t) = toks

@@ -5,7 +5,7 @@
 //! expr    := term (('+' | '-') term)*
 //! term    := unary (('*' | '/') unary | implicit)*      implicit: 3x, 2(x+1), )(, 2\sqrt{4}
 //! unary   := ('+' | '-') unary | power
-//! power   := primary ('^' unary)? '%'*                   right-associative, -2^2 = -4
+//! power   := primary '!'* ('^' unary)? '%'*              right-associative, -2^2 = -4; `5!` = 120
 //! primary := number | mixed | var | (expr) | [expr] | {expr} | \frac{expr}{expr}
 //!          | \sqrt[n]{expr} | \sqrt primary
 //! mixed   := int int '/' int  |  int \frac{int}{int}      (proper fractions: 1 1/2 = 3/2)
@@ -156,7 +156,19 @@ impl Parser<'_> {
     }
 
     fn power(&mut self) -> Result<BigRational, MathError> {
-        let base = self.primary()?;
+        let mut base = self.primary()?;
+        // A `!` right after a value is a factorial (never sentence punctuation: `5!` is 120);
+        // `n!!` is the double factorial, which is refused rather than read as `(n!)!`.
+        let bang = |p: &Self, k: usize| matches!(p.peek_at(k), Some(Token { tok: Tok::Other(s), space_before: false, .. }) if s == "!");
+        if bang(self, 0) {
+            if bang(self, 1) {
+                return Err(MathError::Syntax(
+                    "double factorial `!!` is not supported".into(),
+                ));
+            }
+            self.pos += 1;
+            base = exact::factorial(&base)?;
+        }
         let mut v = if self.eat(&Tok::Caret) {
             exact::pow(&base, &self.unary()?)?
         } else {

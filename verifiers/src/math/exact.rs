@@ -146,6 +146,30 @@ fn pow_int(base: &BigRational, e: &BigInt) -> Result<BigRational, MathError> {
     Ok(num_traits::Pow::pow(base, e32))
 }
 
+/// `n!` for a non-negative integer `n`, its size bounded before any work (`1000000!` is
+/// refused at once).
+pub(crate) fn factorial(n: &BigRational) -> Result<BigRational, MathError> {
+    if !n.is_integer() || n.is_negative() {
+        return Err(MathError::Syntax(format!(
+            "factorial of {}, which is not a non-negative integer",
+            short(&n.to_string())
+        )));
+    }
+    let too_large = || MathError::TooBig {
+        bits: u64::MAX,
+        max: super::MAX_BITS,
+    };
+    let k = n.numer().to_u64().ok_or_else(too_large)?;
+    // log2(k!) <= k * log2(k), rounded up: the bits of the result.
+    let bits = k.saturating_mul(u64::from(64 - k.leading_zeros()));
+    check(bits)?;
+    let mut acc = BigInt::one();
+    for i in 2..=k {
+        acc *= i;
+    }
+    Ok(BigRational::from_integer(acc))
+}
+
 /// The exact `q`-th root of `x`, or [`MathError::NotRational`].
 pub(crate) fn root(x: &BigRational, q: u32) -> Result<BigRational, MathError> {
     if q == 0 || q > MAX_ROOT {

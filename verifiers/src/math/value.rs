@@ -6,7 +6,9 @@
 //! - a percentage `p%` is the number p/100; when the *gold* is a percentage the prediction may
 //!   leave the `%` out (it is then a unit). So gold `0.5` = `50%`, gold `50%` = `50` = `0.5`;
 //!   but a prediction's own `%` always means /100: gold `50` ≠ `50%`, gold `0.5` ≠ `0.5%`;
-//! - tuples match element-wise in order; sets ignore order and repetition;
+//! - tuples match element-wise in order, and so do bracketed lists, but a `[...]` never equals
+//!   a `(...)` (`[1, 2]` is a closed interval or a list, `(1, 2)` a pair or an open interval);
+//!   sets ignore order and repetition;
 //! - named answers (`x = 4, y = -1/2`) match by name when both sides name the same variables,
 //!   otherwise by position, and against an unnamed tuple or number by position.
 
@@ -27,6 +29,9 @@ pub enum MathValue {
         percent: bool,
     },
     Tuple(Vec<MathValue>),
+    /// `[1, 2]`: a closed interval or a list. Equal only to another `[...]`, element-wise: the
+    /// brackets are part of the answer (`[1, 2]` ≠ `(1, 2)`).
+    Bracketed(Vec<MathValue>),
     Set(Vec<MathValue>),
     /// `x = 4, y = -1/2`, in the order written.
     Named(Vec<(String, MathValue)>),
@@ -59,7 +64,7 @@ impl MathValue {
                 let hundred = BigRational::from_integer(BigInt::from(100));
                 a == b || (*pb && !*pa && *a == b * &hundred)
             }
-            (Tuple(a), Tuple(b)) => {
+            (Tuple(a), Tuple(b)) | (Bracketed(a), Bracketed(b)) => {
                 a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.equivalent(y))
             }
             (Set(a), Set(b)) => {
@@ -167,6 +172,11 @@ impl fmt::Display for MathValue {
                 f.write_str("(")?;
                 join(f, items)?;
                 f.write_str(")")
+            }
+            MathValue::Bracketed(items) => {
+                f.write_str("[")?;
+                join(f, items)?;
+                f.write_str("]")
             }
             MathValue::Set(items) => {
                 let mut sorted = items.clone();
