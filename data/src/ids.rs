@@ -150,6 +150,14 @@ pub fn shuffle_seed(run_seed: u64, epoch: u64) -> u64 {
         .seed()
 }
 
+/// The seed of one tensor's initial values in a model trained from scratch.
+pub fn init_seed(run_seed: u64, tensor: &str) -> u64 {
+    IdHasher::new("init-seed")
+        .field(IdField::U64(run_seed))
+        .field(IdField::Str(tensor))
+        .seed()
+}
+
 /// A record id (16 hex digits) as a number, for routing records to workers. Any other string
 /// routes by its SHA-256, so a hand-made id still lands somewhere deterministic.
 pub fn route(id: &str) -> u64 {

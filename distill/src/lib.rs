@@ -1,7 +1,12 @@
 //! Distillation and evaluation.
 //!
-//! This round holds the evaluation metrics that every later stage reports: the unbiased
-//! pass@k estimator and majority voting (maj@k). Training (SFT, PRM) and PRM-guided search
-//! arrive with the pipeline (DESIGN.md, roadmap round 2) and build on `mull-models`.
+//! - [`train`]: supervised fine-tuning of a student (from scratch with the character-level
+//!   tokenizer, or from a checkpoint) on the `sft/` shards of run directories, with checkpoints
+//!   that resume bit for bit;
+//! - [`metrics`]: the unbiased pass@k estimator and majority voting (maj@k).
+//!
+//! `distill` reads records (`mull-data`) and trains models (`mull-models`); it never names a
+//! generator or a verifier.
 
 pub mod metrics;
+pub mod train;

@@ -37,6 +37,9 @@ enum Command {
     /// Measure throughput: problem generation, verification, model sampling.
     #[command(subcommand)]
     Bench(cmd::bench::Bench),
+    /// Train a student on run directories.
+    #[command(subcommand)]
+    Distill(cmd::distill::Distill),
 }
 
 /// glibc hands large freed blocks straight back to the OS (`munmap`, heap trimming), and candle
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Sample(args) => cmd::sample::run(args),
         Command::Bench(bench) => cmd::bench::run(bench),
+        Command::Distill(distill) => cmd::distill::run(distill),
     };
     match result {
         Ok(code) => code,

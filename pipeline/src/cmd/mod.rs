@@ -1,6 +1,7 @@
 //! One module per subcommand; each has clap `Args` and a `run` returning the exit code.
 
 pub mod bench;
+pub mod distill;
 pub mod generate;
 pub mod grade;
 pub mod inspect;

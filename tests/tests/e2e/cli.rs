@@ -166,6 +166,7 @@ fn help_texts_are_stable() {
         &["grade", "humaneval", "--help"],
         &["sample", "--help"],
         &["bench", "--help"],
+        &["distill", "sft", "--help"],
     ] {
         let name = format!("help-{}", args[..args.len() - 1].join("-"));
         let text = mull_ok(args);
@@ -173,4 +174,36 @@ fn help_texts_are_stable() {
             insta::assert_snapshot!(text);
         });
     }
+}
+
+/// `mull distill sft`: a misspelt spec key names the file, line and key; nothing is written.
+#[test]
+fn distill_sft_errors_name_the_key_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("student.toml");
+    std::fs::write(
+        &spec,
+        "[model]\nhidden-size = 8\nintermediate-size = 8\nlayers = 1\nheads = 2\nmax-positions = 64\n\n[train]\nstepz = 3\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let (s, o) = (spec.to_str().unwrap(), out.to_str().unwrap());
+    let err = mull_err(&[
+        "distill", "sft", "--data", "nowhere", "--model", s, "--out", o,
+    ]);
+    assert!(
+        err.contains("student.toml: line 9: unknown field `stepz`"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/../configs/student-tiny.toml");
+    let err = mull_err(&[
+        "distill", "sft", "--data", "nowhere", "--model", shipped, "--out", o, "--resume",
+    ]);
+    assert!(err.contains("holds no checkpoint to resume"), "{err}");
+    let err = mull_err(&[
+        "distill", "sft", "--data", "nowhere", "--model", shipped, "--out", o,
+    ]);
+    assert!(err.contains("nowhere"), "{err}");
+    assert!(!out.join("state.json").exists());
 }

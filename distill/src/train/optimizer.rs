@@ -1,0 +1,154 @@
+//! AdamW whose state mull owns, so that a checkpoint holds it and a resumed run continues
+//! exactly: first and second moments per parameter and the step count. (candle's `AdamW` keeps
+//! its moments private.)
+//!
+//! The update is candle's and PyTorch's (decoupled weight decay):
+//! `θ ← θ·(1 − lr·λ)`, `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`,
+//! `θ ← θ − lr · (m / (1−β₁ᵗ)) / (√(v / (1−β₂ᵗ)) + ε)`. One-dimensional parameters (the RMSNorm
+//! gains) get no weight decay, as is usual. Before the update the gradients are scaled so that
+//! their global L2 norm is at most `clip`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use candle_core::backprop::GradStore;
+use candle_core::{Tensor, Var};
+
+use super::TrainError;
+
+/// AdamW settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdamWParams {
+    pub beta1: f64,
+    pub beta2: f64,
+    pub eps: f64,
+    pub weight_decay: f64,
+    pub clip: f64,
+}
+
+/// The optimizer: parameters in a fixed (name) order and their moments.
+pub struct AdamW {
+    params: Vec<(String, Var)>,
+    m: Vec<Tensor>,
+    v: Vec<Tensor>,
+    step: u64,
+    settings: AdamWParams,
+}
+
+/// What one step did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepReport {
+    /// The gradients' global L2 norm before clipping.
+    pub grad_norm: f64,
+}
+
+impl AdamW {
+    /// Fresh state (zero moments) for `params`, which are sorted by name.
+    pub fn new(mut params: Vec<(String, Var)>, settings: AdamWParams) -> Result<Self, TrainError> {
+        params.sort_by(|a, b| a.0.cmp(&b.0));
+        let zeros = |p: &Var| p.as_tensor().zeros_like();
+        let m = params
+            .iter()
+            .map(|(_, p)| zeros(p))
+            .collect::<Result<_, _>>()?;
+        let v = params
+            .iter()
+            .map(|(_, p)| zeros(p))
+            .collect::<Result<_, _>>()?;
+        Ok(AdamW {
+            params,
+            m,
+            v,
+            step: 0,
+            settings,
+        })
+    }
+
+    /// Steps taken so far.
+    pub fn steps(&self) -> u64 {
+        self.step
+    }
+
+    /// One update at learning rate `lr` from `grads`.
+    pub fn step(&mut self, grads: &GradStore, lr: f64) -> Result<StepReport, TrainError> {
+        let s = self.settings;
+        let mut squares = 0f64;
+        let mut gs = Vec::with_capacity(self.params.len());
+        for (name, p) in &self.params {
+            let g = grads
+                .get(p.as_tensor())
+                .ok_or_else(|| TrainError::Invalid(format!("no gradient for {name}")))?
+                .clone();
+            squares += g.sqr()?.sum_all()?.to_scalar::<f32>()? as f64;
+            gs.push(g);
+        }
+        let grad_norm = squares.sqrt();
+        let scale = if grad_norm > s.clip {
+            s.clip / (grad_norm + 1e-6)
+        } else {
+            1.0
+        };
+        self.step += 1;
+        let t = self.step as i32;
+        let (bc1, bc2) = (1.0 - s.beta1.powi(t), 1.0 - s.beta2.powi(t));
+        for (i, (_, p)) in self.params.iter().enumerate() {
+            let g = (&gs[i] * scale)?;
+            let m = ((&self.m[i] * s.beta1)? + (&g * (1.0 - s.beta1))?)?;
+            let v = ((&self.v[i] * s.beta2)? + (g.sqr()? * (1.0 - s.beta2))?)?;
+            let decay = if p.as_tensor().rank() > 1 {
+                s.weight_decay
+            } else {
+                0.0
+            };
+            let theta = (p.as_tensor() * (1.0 - lr * decay))?;
+            let update = ((&m / bc1)? / ((&v / bc2)?.sqrt()? + s.eps)?)?;
+            p.set(&(theta - (update * lr)?)?)?;
+            self.m[i] = m;
+            self.v[i] = v;
+        }
+        Ok(StepReport { grad_norm })
+    }
+
+    /// Writes the moments (`m.NAME`, `v.NAME`) to a safetensors file, through a temporary file.
+    pub fn save(&self, path: &Path) -> Result<(), TrainError> {
+        let mut tensors = HashMap::new();
+        for (i, (name, _)) in self.params.iter().enumerate() {
+            tensors.insert(format!("m.{name}"), self.m[i].clone());
+            tensors.insert(format!("v.{name}"), self.v[i].clone());
+        }
+        let tmp = super::checkpoint::temporary(path);
+        candle_core::safetensors::save(&tensors, &tmp)?;
+        std::fs::rename(&tmp, path).map_err(|source| TrainError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// Restores moments saved by [`AdamW::save`] and the step count.
+    pub fn load(&mut self, path: &Path, step: u64) -> Result<(), TrainError> {
+        let device = self
+            .params
+            .first()
+            .map(|(_, p)| p.device().clone())
+            .unwrap_or(candle_core::Device::Cpu);
+        let tensors = candle_core::safetensors::load(path, &device)?;
+        for (i, (name, p)) in self.params.iter().enumerate() {
+            for (kind, slot) in [("m", &mut self.m[i]), ("v", &mut self.v[i])] {
+                let key = format!("{kind}.{name}");
+                let t = tensors.get(&key).ok_or_else(|| TrainError::Checkpoint {
+                    path: path.to_path_buf(),
+                    message: format!("no tensor {key}"),
+                })?;
+                if t.dims() != p.dims() {
+                    return Err(TrainError::Checkpoint {
+                        path: path.to_path_buf(),
+                        message: format!("{key} has shape {:?}, not {:?}", t.dims(), p.dims()),
+                    });
+                }
+                *slot = t.clone();
+            }
+        }
+        self.step = step;
+        Ok(())
+    }
+}

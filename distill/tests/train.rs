@@ -1,0 +1,152 @@
+//! Training end to end on hand-made run directories: a tiny model overfits a tiny set, a stopped
+//! and resumed run ends bit for bit where an uninterrupted one does, and a directory holding a
+//! run is not trained over.
+
+use std::path::{Path, PathBuf};
+
+use mull_data::shard::ShardWriter;
+use mull_data::{Message, SftRecord};
+use mull_distill::train::checkpoint::{TrainState, OPTIMIZER_FILE, WEIGHTS_FILE};
+use mull_distill::train::sft::{train_sft, SftJob, Student};
+use mull_distill::train::spec::{ModelSpec, TrainSpec};
+
+/// A run directory whose sft/ shard holds `n` short conversations.
+fn tiny_run(dir: &Path, n: u32) -> PathBuf {
+    let run = dir.join("run");
+    std::fs::create_dir_all(run.join("sft")).unwrap_or_else(|e| panic!("{e}"));
+    let path = run.join("sft/arithmetic-00000000-00000099.jsonl.zst");
+    let mut w = ShardWriter::create(&path).unwrap_or_else(|e| panic!("{e}"));
+    for i in 0..n {
+        let (a, b) = (i % 7 + 1, i / 7 + 2);
+        let record = SftRecord {
+            messages: vec![
+                Message {
+                    role: "user".into(),
+                    content: format!("{a}*{b}?"),
+                },
+                Message {
+                    role: "assistant".into(),
+                    content: format!("{a}*{b}={}", a * b),
+                },
+            ],
+            problem_id: format!("{i:016x}"),
+            attempt_id: format!("{i:016x}"),
+        };
+        w.write(&record).unwrap_or_else(|e| panic!("{e}"));
+    }
+    w.finish().unwrap_or_else(|e| panic!("{e}"));
+    run
+}
+
+fn job(run: &Path, out: &Path, steps: u64) -> SftJob {
+    SftJob {
+        data: vec![run.to_path_buf()],
+        student: Student::Scratch(ModelSpec {
+            hidden_size: 32,
+            intermediate_size: 64,
+            layers: 2,
+            heads: 4,
+            kv_heads: Some(2),
+            max_positions: 64,
+            rope_theta: 10_000.0,
+            tie_embeddings: false,
+        }),
+        train: TrainSpec {
+            steps,
+            learning_rate: 1e-2,
+            min_learning_rate: 1e-3,
+            warmup_steps: 10,
+            batch_tokens: 256,
+            max_tokens: 64,
+            held_out_percent: 0,
+            eval_every: 50,
+            checkpoint_every: 10,
+            ..TrainSpec::default()
+        },
+        out: out.to_path_buf(),
+        resume: false,
+        stop_after: None,
+    }
+}
+
+#[test]
+fn a_tiny_model_overfits_a_tiny_set() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let run = tiny_run(dir.path(), 12);
+    let mut losses = Vec::new();
+    let summary = train_sft(&job(&run, &dir.path().join("out"), 300), &mut |s| {
+        losses.push(s.loss)
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(summary.steps, 300);
+    assert_eq!(summary.train_examples, 12);
+    let first = losses.first().copied().unwrap_or(0.0);
+    let last = losses.iter().rev().take(10).sum::<f64>() / 10.0;
+    assert!(
+        first > 2.0,
+        "a fresh model should be near ln(vocab): {first}"
+    );
+    assert!(last < 0.05, "the last losses average {last} (from {first})");
+}
+
+#[test]
+fn a_stopped_and_resumed_run_ends_bit_for_bit_like_an_uninterrupted_one() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let run = tiny_run(dir.path(), 30);
+    let whole = dir.path().join("whole");
+    train_sft(&job(&run, &whole, 40), &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
+
+    let parts = dir.path().join("parts");
+    let mut first = job(&run, &parts, 40);
+    // Stops mid-epoch (30 short examples make a few batches an epoch): the data position and
+    // the shuffle's state must come back too.
+    first.stop_after = Some(17);
+    train_sft(&first, &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
+    let stopped = TrainState::read(&parts).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stopped.step, 17);
+    let mut rest = job(&run, &parts, 40);
+    rest.resume = true;
+    let mut steps = Vec::new();
+    train_sft(&rest, &mut |s| steps.push(s.step)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(steps.first(), Some(&18));
+    for file in [WEIGHTS_FILE, OPTIMIZER_FILE] {
+        let a = std::fs::read(whole.join(file)).unwrap_or_else(|e| panic!("{e}"));
+        let b = std::fs::read(parts.join(file)).unwrap_or_else(|e| panic!("{e}"));
+        assert!(a == b, "{file} differs after stop and resume");
+    }
+    let (a, b) = (
+        TrainState::read(&whole).unwrap_or_else(|e| panic!("{e}")),
+        TrainState::read(&parts).unwrap_or_else(|e| panic!("{e}")),
+    );
+    assert_eq!((a.step, a.epoch, a.batch), (b.step, b.epoch, b.batch));
+}
+
+#[test]
+fn a_directory_holding_a_run_is_refused_and_a_torn_checkpoint_too() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let run = tiny_run(dir.path(), 6);
+    let out = dir.path().join("out");
+    train_sft(&job(&run, &out, 3), &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
+    let again = train_sft(&job(&run, &out, 3), &mut |_| {});
+    let message = again.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        message.contains("already holds a training run"),
+        "{message}"
+    );
+    let mut other = job(&run, &out, 5);
+    other.resume = true;
+    let message = train_sft(&other, &mut |_| {})
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(message.contains("other settings"), "{message}");
+    // A kill between renames: the weights no longer match state.json.
+    std::fs::write(out.join(WEIGHTS_FILE), b"torn").unwrap_or_else(|e| panic!("{e}"));
+    let mut resume = job(&run, &out, 3);
+    resume.resume = true;
+    let message = train_sft(&resume, &mut |_| {})
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(message.contains("torn"), "{message}");
+}
