@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use mull_data::shard::ShardWriter;
 use mull_data::{Message, SftRecord};
 use mull_distill::train::checkpoint::{TrainState, OPTIMIZER_FILE, WEIGHTS_FILE};
-use mull_distill::train::sft::{train_sft, SftJob, Student};
+use mull_distill::train::sft::{train_sft, Student};
 use mull_distill::train::spec::{ModelSpec, TrainSpec};
+use mull_distill::train::trainer::Job;
 
 /// A run directory whose sft/ shard holds `n` short conversations.
 fn tiny_run(dir: &Path, n: u32) -> PathBuf {
@@ -38,19 +39,22 @@ fn tiny_run(dir: &Path, n: u32) -> PathBuf {
     run
 }
 
-fn job(run: &Path, out: &Path, steps: u64) -> SftJob {
-    SftJob {
+fn student() -> Student {
+    Student::Scratch(ModelSpec {
+        hidden_size: 32,
+        intermediate_size: 64,
+        layers: 2,
+        heads: 4,
+        kv_heads: Some(2),
+        max_positions: 64,
+        rope_theta: 10_000.0,
+        tie_embeddings: false,
+    })
+}
+
+fn job(run: &Path, out: &Path, steps: u64) -> Job {
+    Job {
         data: vec![run.to_path_buf()],
-        student: Student::Scratch(ModelSpec {
-            hidden_size: 32,
-            intermediate_size: 64,
-            layers: 2,
-            heads: 4,
-            kv_heads: Some(2),
-            max_positions: 64,
-            rope_theta: 10_000.0,
-            tie_embeddings: false,
-        }),
         train: TrainSpec {
             steps,
             learning_rate: 1e-2,
@@ -74,12 +78,14 @@ fn a_tiny_model_overfits_a_tiny_set() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let run = tiny_run(dir.path(), 12);
     let mut losses = Vec::new();
-    let summary = train_sft(&job(&run, &dir.path().join("out"), 300), &mut |s| {
-        losses.push(s.loss)
-    })
+    let summary = train_sft(
+        &job(&run, &dir.path().join("out"), 300),
+        &student(),
+        &mut |s| losses.push(s.loss),
+    )
     .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(summary.steps, 300);
-    assert_eq!(summary.train_examples, 12);
+    assert_eq!(summary.summary.steps, 300);
+    assert_eq!(summary.summary.train_examples, 12);
     let first = losses.first().copied().unwrap_or(0.0);
     let last = losses.iter().rev().take(10).sum::<f64>() / 10.0;
     assert!(
@@ -94,20 +100,20 @@ fn a_stopped_and_resumed_run_ends_bit_for_bit_like_an_uninterrupted_one() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let run = tiny_run(dir.path(), 30);
     let whole = dir.path().join("whole");
-    train_sft(&job(&run, &whole, 40), &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
+    train_sft(&job(&run, &whole, 40), &student(), &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
 
     let parts = dir.path().join("parts");
     let mut first = job(&run, &parts, 40);
     // Stops mid-epoch (30 short examples make a few batches an epoch): the data position and
     // the shuffle's state must come back too.
     first.stop_after = Some(17);
-    train_sft(&first, &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
+    train_sft(&first, &student(), &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
     let stopped = TrainState::read(&parts).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(stopped.step, 17);
     let mut rest = job(&run, &parts, 40);
     rest.resume = true;
     let mut steps = Vec::new();
-    train_sft(&rest, &mut |s| steps.push(s.step)).unwrap_or_else(|e| panic!("{e}"));
+    train_sft(&rest, &student(), &mut |s| steps.push(s.step)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(steps.first(), Some(&18));
     for file in [WEIGHTS_FILE, OPTIMIZER_FILE] {
         let a = std::fs::read(whole.join(file)).unwrap_or_else(|e| panic!("{e}"));
@@ -126,8 +132,8 @@ fn a_directory_holding_a_run_is_refused_and_a_torn_checkpoint_too() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let run = tiny_run(dir.path(), 6);
     let out = dir.path().join("out");
-    train_sft(&job(&run, &out, 3), &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
-    let again = train_sft(&job(&run, &out, 3), &mut |_| {});
+    train_sft(&job(&run, &out, 3), &student(), &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
+    let again = train_sft(&job(&run, &out, 3), &student(), &mut |_| {});
     let message = again.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(
         message.contains("already holds a training run"),
@@ -135,7 +141,7 @@ fn a_directory_holding_a_run_is_refused_and_a_torn_checkpoint_too() {
     );
     let mut other = job(&run, &out, 5);
     other.resume = true;
-    let message = train_sft(&other, &mut |_| {})
+    let message = train_sft(&other, &student(), &mut |_| {})
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
@@ -144,7 +150,7 @@ fn a_directory_holding_a_run_is_refused_and_a_torn_checkpoint_too() {
     std::fs::write(out.join(WEIGHTS_FILE), b"torn").unwrap_or_else(|e| panic!("{e}"));
     let mut resume = job(&run, &out, 3);
     resume.resume = true;
-    let message = train_sft(&resume, &mut |_| {})
+    let message = train_sft(&resume, &student(), &mut |_| {})
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();

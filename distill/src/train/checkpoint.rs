@@ -11,7 +11,6 @@
 
 use std::path::{Path, PathBuf};
 
-use mull_models::llama::Llama;
 use mull_models::tokenizer::Tokenizer;
 use serde::{Deserialize, Serialize};
 
@@ -96,16 +95,14 @@ impl TrainState {
     }
 }
 
-/// Writes a checkpoint of `model`, `tokenizer` and `optimizer` into `dir`; `state`'s hashes are
-/// filled in here.
+/// Completes a checkpoint whose weights are already in `dir`: the tokenizer, `optimizer`'s
+/// state and `state` (whose hashes are filled in here), in that order.
 pub fn save(
     dir: &Path,
-    model: &Llama,
     tokenizer: &Tokenizer,
     optimizer: &AdamW,
     mut state: TrainState,
 ) -> Result<(), TrainError> {
-    mull_models::llama::io::save_checkpoint(model, dir)?;
     let tok = dir.join(TOKENIZER_FILE);
     if !tok.is_file() {
         let tmp = temporary(&tok);

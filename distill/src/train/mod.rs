@@ -1,4 +1,5 @@
-//! Training: supervised fine-tuning on verified chains ([`sft`]); the pieces it is made of —
+//! Training: supervised fine-tuning on verified chains ([`sft`]) through the loop both
+//! objectives share ([`trainer`]); the pieces it is made of —
 //! the student spec ([`spec`]), examples and batches ([`batching`]), the data read from a run's
 //! shards ([`data`]), AdamW with state that checkpoints hold ([`optimizer`]), the learning-rate
 //! schedule ([`schedule`]) and checkpoints that resume exactly ([`checkpoint`]).
@@ -10,6 +11,7 @@ pub mod optimizer;
 pub mod schedule;
 pub mod sft;
 pub mod spec;
+pub mod trainer;
 
 use std::path::PathBuf;
 

@@ -132,10 +132,23 @@ pub fn load_safetensors_files(dir: &Path, paths: &[PathBuf], device: &Device) ->
 /// Loads a trainable model: fresh variables in a `VarMap`, then overwritten from the checkpoint.
 pub fn load_trainable(dir: &Path, device: &Device) -> Result<(Llama, VarMap)> {
     let cfg = Config::from_file(&dir.join(CONFIG_FILE))?;
-    let paths = weights_paths(dir)?;
-    let named = named(dir, &paths);
     let varmap = VarMap::new();
     let model = Llama::new(&cfg, VarBuilder::from_varmap(&varmap, DType::F32, device))?;
+    load_vars(&varmap, dir, device, |_| false)?;
+    Ok((model, varmap))
+}
+
+/// Overwrites every variable of `varmap` with the tensor of the same name in the checkpoint in
+/// `dir`; a variable the checkpoint lacks is an error unless `may_lack(name)` (then it keeps its
+/// initial value: a new head on a trained body).
+pub fn load_vars(
+    varmap: &VarMap,
+    dir: &Path,
+    device: &Device,
+    may_lack: impl Fn(&str) -> bool,
+) -> Result<()> {
+    let paths = weights_paths(dir)?;
+    let named = named(dir, &paths);
     // SAFETY: as in `load_safetensors_dir`.
     let files = unsafe { candle_core::safetensors::MmapedSafetensors::multi(&paths) }
         .map_err(|e| bad(named, format!("cannot map safetensors: {e}")))?;
@@ -144,6 +157,9 @@ pub fn load_trainable(dir: &Path, device: &Device) -> Result<(Llama, VarMap)> {
         .lock()
         .map_err(|_| ModelError::Invalid("a variable map was poisoned by a panic".into()))?;
     for (name, var) in vars.iter() {
+        if may_lack(name) && files.get(name).is_err() {
+            continue;
+        }
         files
             .load(name, device)
             .and_then(|t| t.to_dtype(DType::F32))
@@ -155,25 +171,32 @@ pub fn load_trainable(dir: &Path, device: &Device) -> Result<(Llama, VarMap)> {
                 )
             })?;
     }
-    drop(vars);
-    Ok((model, varmap))
+    Ok(())
+}
+
+/// Writes named tensors and `cfg` as a checkpoint (see [`save_checkpoint`]).
+pub fn save_tensors(
+    tensors: Vec<(String, candle_core::Tensor)>,
+    cfg: &Config,
+    dir: &Path,
+) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| ModelError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let tensors: HashMap<String, candle_core::Tensor> = tensors.into_iter().collect();
+    let tmp = dir.join(format!(".{WEIGHTS_FILE}.tmp"));
+    candle_core::safetensors::save(&tensors, &tmp)
+        .map_err(|e| bad(&tmp, format!("cannot write safetensors: {e}")))?;
+    let path = dir.join(WEIGHTS_FILE);
+    std::fs::rename(&tmp, &path).map_err(|source| ModelError::Io { path, source })?;
+    cfg.save(&dir.join(CONFIG_FILE))
 }
 
 /// Writes `config.json` and `model.safetensors` into `dir` (created if needed). The weights are
 /// written to a temporary name and renamed, so a crash never leaves a half-written checkpoint.
 pub fn save_checkpoint(model: &Llama, dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|source| ModelError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let tensors: HashMap<String, candle_core::Tensor> =
-        model.named_tensors()?.into_iter().collect();
-    let tmp = dir.join(format!("{WEIGHTS_FILE}.tmp"));
-    candle_core::safetensors::save(&tensors, &tmp)
-        .map_err(|e| bad(&tmp, format!("cannot write safetensors: {e}")))?;
-    let path = dir.join(WEIGHTS_FILE);
-    std::fs::rename(&tmp, &path).map_err(|source| ModelError::Io { path, source })?;
-    model.config().save(&dir.join(CONFIG_FILE))
+    save_tensors(model.named_tensors()?, model.config(), dir)
 }
 
 #[cfg(test)]

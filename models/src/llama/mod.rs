@@ -11,7 +11,8 @@
 //! - [`linear`]: dense or quantized projections;
 //! - `swiglu`: the gated activation of a fused gate-and-up projection as one CPU op;
 //! - [`gguf`]: GGUF loading (dequantized, Q8_0, or native quantization);
-//! - [`io`]: safetensors checkpoints in the HF layout.
+//! - [`io`]: safetensors checkpoints in the HF layout;
+//! - [`score`]: the decoder with a per-token score head (a process reward model).
 
 mod attention;
 pub mod cache;
@@ -21,9 +22,11 @@ pub mod gguf;
 pub mod io;
 pub mod linear;
 pub mod model;
+pub mod score;
 mod swiglu;
 
 pub use cache::KvCache;
 pub use config::{Config, EosIds};
 pub use gguf::GgufWeights;
 pub use model::{Llama, Logits};
+pub use score::LlamaScorer;

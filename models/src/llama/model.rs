@@ -284,6 +284,12 @@ impl Llama {
     /// Training forward: `tokens` (b, t) u32 → logits (b, t, vocab) at every position, with
     /// differentiable ops so every parameter receives a gradient.
     pub fn forward_train(&self, tokens: &Tensor) -> Result<Tensor> {
+        Ok(self.lm_head.forward(&self.hidden_train(tokens)?)?)
+    }
+
+    /// As [`Llama::forward_train`], but the final-normed hidden states (b, t, d) instead of
+    /// logits, for heads other than the language model's (a PRM's score head).
+    pub fn hidden_train(&self, tokens: &Tensor) -> Result<Tensor> {
         self.check_tokens(tokens)?;
         let (_b, t) = tokens.dims2()?;
         if t > self.cfg.max_position_embeddings {
@@ -307,8 +313,7 @@ impl Llama {
         for layer in &self.layers {
             x = layer.forward(&x, &cos, &sin, &mask, None, Ops::Train)?;
         }
-        let x = rms_norm(&x, &self.norm, self.cfg.rms_norm_eps, Ops::Train)?;
-        Ok(self.lm_head.forward(&x)?)
+        rms_norm(&x, &self.norm, self.cfg.rms_norm_eps, Ops::Train)
     }
 
     /// An empty cache for rows with the given left padding, holding at most `max_len` columns.

@@ -6,8 +6,9 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use mull_distill::train::sft::{train_sft, SftJob, StepLog, Student};
+use mull_distill::train::sft::{train_sft, Student};
 use mull_distill::train::spec::StudentSpec;
+use mull_distill::train::trainer::{Job, StepLog};
 use mull_pipeline::progress::ProgressMode;
 
 #[derive(Debug, clap::Subcommand)]
@@ -65,9 +66,8 @@ fn sft(args: SftArgs) -> Result<ExitCode> {
         };
         (Student::Scratch(model), spec.train)
     };
-    let job = SftJob {
+    let job = Job {
         data: args.data.clone(),
-        student,
         train,
         out: args.out.clone(),
         resume: args.resume,
@@ -88,7 +88,7 @@ fn sft(args: SftArgs) -> Result<ExitCode> {
     let mut tokens = 0usize;
     let metrics = args.out.join("metrics.jsonl");
     let mut log_lines = String::new();
-    let summary = train_sft(&job, &mut |s: &StepLog| {
+    let result = train_sft(&job, &student, &mut |s: &StepLog| {
         tokens += s.tokens;
         let rate = tokens as f64 / start.elapsed().as_secs_f64().max(1e-9);
         bar.set_position(s.step);
@@ -101,6 +101,7 @@ fn sft(args: SftArgs) -> Result<ExitCode> {
     .with_context(|| format!("training into {}", args.out.display()))?;
     bar.finish_and_clear();
     append(&metrics, &log_lines)?;
+    let (summary, cut) = (result.summary, result.cut);
     if mode != ProgressMode::Quiet {
         eprintln!(
             "sft: {} steps, {} training and {} held-out examples ({} cut to max-tokens), \
@@ -108,7 +109,7 @@ fn sft(args: SftArgs) -> Result<ExitCode> {
             summary.steps,
             summary.train_examples,
             summary.held_out_examples,
-            summary.cut,
+            cut,
             fmt_loss(summary.train_loss),
             fmt_loss(summary.held_out_loss),
             summary.tokens as f64 / summary.seconds.max(1e-9),
