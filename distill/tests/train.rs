@@ -156,3 +156,56 @@ fn a_directory_holding_a_run_is_refused_and_a_torn_checkpoint_too() {
         .unwrap_or_default();
     assert!(message.contains("torn"), "{message}");
 }
+
+/// A run directory whose prm/ shard holds steps `x=1` (right) and `x=2` (wrong) in every order.
+fn prm_run(dir: &Path) -> PathBuf {
+    let run = dir.join("prm-run");
+    std::fs::create_dir_all(run.join("prm")).unwrap_or_else(|e| panic!("{e}"));
+    let path = run.join("prm/arithmetic-00000000-00000099.jsonl.zst");
+    let mut w = ShardWriter::create(&path).unwrap_or_else(|e| panic!("{e}"));
+    for i in 0..80u32 {
+        let steps: Vec<bool> = (0..3).map(|k| (i >> k) & 1 == 0).collect();
+        // Labels as the pipeline writes them: wrong from the first wrong step on.
+        let first = steps.iter().position(|ok| !ok);
+        let labels: Vec<bool> = (0..3).map(|k| first.is_none_or(|f| k < f)).collect();
+        let record = mull_data::PrmRecord {
+            prompt: format!("Q{i}"),
+            completions: steps
+                .iter()
+                .map(|ok| if *ok { "x=1".into() } else { "x=2".into() })
+                .collect(),
+            labels,
+            // Hashed ids, so the held-out split (by id) is a random one.
+            problem_id: mull_data::ids::problem_id("test", 1, 0, u64::from(i)),
+            attempt_id: format!("{i:016x}"),
+            first_error: first,
+            step_checks: Vec::new(),
+            rollouts: Vec::new(),
+            label_source: Vec::new(),
+        };
+        w.write(&record).unwrap_or_else(|e| panic!("{e}"));
+    }
+    w.finish().unwrap_or_else(|e| panic!("{e}"));
+    run
+}
+
+#[test]
+fn a_prm_learns_which_steps_are_wrong() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let run = prm_run(dir.path());
+    let mut prm = job(&run, &dir.path().join("prm"), 150);
+    prm.train.held_out_percent = 25;
+    let mut losses = Vec::new();
+    let summary =
+        mull_distill::train::prm::train_prm(&prm, &student(), &mut |s| losses.push(s.loss))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let held = summary
+        .held_out
+        .unwrap_or_else(|| panic!("no held-out split"));
+    assert!(held.records > 0);
+    let first = losses.first().copied().unwrap_or(0.0);
+    let last = losses.last().copied().unwrap_or(1.0);
+    assert!(last < first / 4.0, "loss {first} → {last}");
+    assert!(held.step_accuracy > 0.95, "{held:?}");
+    assert!(held.first_error_f1 > 0.9, "{held:?}");
+}

@@ -32,9 +32,9 @@ pub fn prompt_and_completion(record: &SftRecord) -> Option<(String, String)> {
     Some((prompt, format!(" {}", reply.content)))
 }
 
-/// The `sft/` shards of `run`, sorted by name.
-pub fn sft_shards(run: &Path) -> Result<Vec<PathBuf>, TrainError> {
-    let dir = run.join("sft");
+/// The shards of `kind` (`sft`, `prm`) in `run`, sorted by name.
+pub fn shards(run: &Path, kind: &str) -> Result<Vec<PathBuf>, TrainError> {
+    let dir = run.join(kind);
     let entries = std::fs::read_dir(&dir).map_err(|source| TrainError::Io {
         path: dir.clone(),
         source,
@@ -51,7 +51,7 @@ pub fn sft_shards(run: &Path) -> Result<Vec<PathBuf>, TrainError> {
     if shards.is_empty() {
         return Err(TrainError::Data {
             path: dir,
-            message: "no sft shards (is this a `mull run` directory?)".into(),
+            message: format!("no {kind} shards (is this a `mull run` directory?)"),
         });
     }
     Ok(shards)
@@ -83,7 +83,7 @@ pub fn load_sft(
     };
     let mut data = SftData::default();
     for run in runs {
-        for shard in sft_shards(run)? {
+        for shard in shards(run, "sft")? {
             for record in mull_data::shard::read_shard::<SftRecord>(&shard)? {
                 let record = record?;
                 let Some((prompt, completion)) = prompt_and_completion(&record) else {

@@ -1,5 +1,5 @@
-//! Training: supervised fine-tuning on verified chains ([`sft`]) through the loop both
-//! objectives share ([`trainer`]); the pieces it is made of —
+//! Training: supervised fine-tuning on verified chains ([`sft`]) and process reward models on
+//! step labels ([`prm`]), through the loop both share ([`trainer`]); the pieces it is made of —
 //! the student spec ([`spec`]), examples and batches ([`batching`]), the data read from a run's
 //! shards ([`data`]), AdamW with state that checkpoints hold ([`optimizer`]), the learning-rate
 //! schedule ([`schedule`]) and checkpoints that resume exactly ([`checkpoint`]).
@@ -8,6 +8,7 @@ pub mod batching;
 pub mod checkpoint;
 pub mod data;
 pub mod optimizer;
+pub mod prm;
 pub mod schedule;
 pub mod sft;
 pub mod spec;

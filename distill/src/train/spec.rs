@@ -80,6 +80,17 @@ pub struct TrainSpec {
     pub checkpoint_every: u64,
     /// Seeds the initial weights and every epoch's shuffle.
     pub seed: u64,
+    /// PRM only: train on rollout fractions where rollouts ran (`soft`), or on labels (`hard`).
+    pub prm_targets: PrmTargets,
+}
+
+/// The targets a PRM trains on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PrmTargets {
+    Hard,
+    #[default]
+    Soft,
 }
 
 impl Default for TrainSpec {
@@ -100,6 +111,7 @@ impl Default for TrainSpec {
             eval_every: 50,
             checkpoint_every: 100,
             seed: 1,
+            prm_targets: PrmTargets::Soft,
         }
     }
 }

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use mull_distill::train::prm::train_prm;
 use mull_distill::train::sft::{train_sft, Student};
 use mull_distill::train::spec::StudentSpec;
 use mull_distill::train::trainer::{Job, StepLog};
@@ -15,12 +16,16 @@ use mull_pipeline::progress::ProgressMode;
 pub enum Distill {
     /// Supervised fine-tuning on the sft/ shards of run directories: loss on the assistant's
     /// completion only, AdamW with warm-up and cosine decay, exact resume from checkpoints.
-    Sft(SftArgs),
+    Sft(TrainArgs),
+    /// A process reward model (the decoder with a per-step score head) on the prm/ shards of
+    /// run directories: steps scored at their last token + `\n` as TRL does, hard labels or
+    /// rollout fractions; reports held-out step accuracy and first-error F1.
+    Prm(TrainArgs),
 }
 
 #[derive(Debug, clap::Args)]
-pub struct SftArgs {
-    /// Run directories (`mull run` output) whose sft/ shards are the training data.
+pub struct TrainArgs {
+    /// Run directories (`mull run` output) whose shards are the training data.
     #[arg(long, value_name = "RUN_DIR", num_args = 1.., required = true)]
     data: Vec<PathBuf>,
     /// A student spec (TOML with `[model]` and `[train]`, see configs/student-tiny.toml) to
@@ -44,12 +49,77 @@ pub struct SftArgs {
 }
 
 pub fn run(distill: Distill) -> Result<ExitCode> {
-    match distill {
-        Distill::Sft(args) => sft(args),
+    let (kind, args) = match distill {
+        Distill::Sft(args) => ("sft", args),
+        Distill::Prm(args) => ("prm", args),
+    };
+    let (job, student) = job(&args)?;
+    let mode = ProgressMode::detect(args.quiet);
+    let bar = ProgressBar::with_draw_target(
+        Some(job.train.steps),
+        match mode {
+            ProgressMode::Bars => ProgressDrawTarget::stderr(),
+            _ => ProgressDrawTarget::hidden(),
+        },
+    );
+    if let Ok(style) =
+        ProgressStyle::with_template(&format!("{kind} {{bar:30}} {{pos}}/{{len}} {{msg}}"))
+    {
+        bar.set_style(style);
     }
+    let start = Instant::now();
+    let mut tokens = 0usize;
+    let mut log_lines = String::new();
+    let mut on_step = |s: &StepLog| {
+        tokens += s.tokens;
+        let rate = tokens as f64 / start.elapsed().as_secs_f64().max(1e-9);
+        bar.set_position(s.step);
+        bar.set_message(format!("loss {:.4}  {rate:.0} tok/s", s.loss));
+        if mode == ProgressMode::Log && (s.held_out_loss.is_some() || s.step == s.total) {
+            tracing::info!(kind, step = s.step, loss = s.loss, held_out = ?s.held_out_loss, "training");
+        }
+        log_lines.push_str(&step_line(s));
+    };
+    let context = || format!("training into {}", args.out.display());
+    let (summary, detail) = if kind == "sft" {
+        let r = train_sft(&job, &student, &mut on_step).with_context(context)?;
+        (r.summary, format!("{} examples cut to max-tokens", r.cut))
+    } else {
+        let r = train_prm(&job, &student, &mut on_step).with_context(context)?;
+        let held = r.held_out.map_or_else(
+            || "no held-out split".to_string(),
+            |m| {
+                format!(
+                    "held-out step accuracy {:.3} over {} steps, first-error F1 {:.3} over {} records",
+                    m.step_accuracy, m.steps, m.first_error_f1, m.records
+                )
+            },
+        );
+        (
+            r.summary,
+            format!("{} steps past max-tokens; {held}", r.dropped_steps),
+        )
+    };
+    bar.finish_and_clear();
+    append(&args.out.join("metrics.jsonl"), &log_lines)?;
+    if mode != ProgressMode::Quiet {
+        eprintln!(
+            "{kind}: {} steps, {} training and {} held-out examples, loss {}, held-out loss {}, \
+             {:.0} tokens/s; {detail}; checkpoint in {}",
+            summary.steps,
+            summary.train_examples,
+            summary.held_out_examples,
+            fmt_loss(summary.train_loss),
+            fmt_loss(summary.held_out_loss),
+            summary.tokens as f64 / summary.seconds.max(1e-9),
+            args.out.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
-fn sft(args: SftArgs) -> Result<ExitCode> {
+/// The job and the student the flags describe.
+fn job(args: &TrainArgs) -> Result<(Job, Student)> {
     let (student, train) = if args.model.is_dir() {
         let train = match &args.train {
             Some(path) => StudentSpec::from_file(path)?.train,
@@ -73,50 +143,7 @@ fn sft(args: SftArgs) -> Result<ExitCode> {
         resume: args.resume,
         stop_after: None,
     };
-    let mode = ProgressMode::detect(args.quiet);
-    let bar = ProgressBar::with_draw_target(
-        Some(job.train.steps),
-        match mode {
-            ProgressMode::Bars => ProgressDrawTarget::stderr(),
-            _ => ProgressDrawTarget::hidden(),
-        },
-    );
-    if let Ok(style) = ProgressStyle::with_template("sft {bar:30} {pos}/{len} {msg}") {
-        bar.set_style(style);
-    }
-    let start = Instant::now();
-    let mut tokens = 0usize;
-    let metrics = args.out.join("metrics.jsonl");
-    let mut log_lines = String::new();
-    let result = train_sft(&job, &student, &mut |s: &StepLog| {
-        tokens += s.tokens;
-        let rate = tokens as f64 / start.elapsed().as_secs_f64().max(1e-9);
-        bar.set_position(s.step);
-        bar.set_message(format!("loss {:.4}  {rate:.0} tok/s", s.loss));
-        if mode == ProgressMode::Log && (s.held_out_loss.is_some() || s.step == s.total) {
-            tracing::info!(step = s.step, loss = s.loss, held_out = ?s.held_out_loss, "sft");
-        }
-        log_lines.push_str(&step_line(s));
-    })
-    .with_context(|| format!("training into {}", args.out.display()))?;
-    bar.finish_and_clear();
-    append(&metrics, &log_lines)?;
-    let (summary, cut) = (result.summary, result.cut);
-    if mode != ProgressMode::Quiet {
-        eprintln!(
-            "sft: {} steps, {} training and {} held-out examples ({} cut to max-tokens), \
-             loss {}, held-out loss {}, {:.0} tokens/s; checkpoint in {}",
-            summary.steps,
-            summary.train_examples,
-            summary.held_out_examples,
-            cut,
-            fmt_loss(summary.train_loss),
-            fmt_loss(summary.held_out_loss),
-            summary.tokens as f64 / summary.seconds.max(1e-9),
-            args.out.display()
-        );
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok((job, student))
 }
 
 fn fmt_loss(loss: Option<f64>) -> String {

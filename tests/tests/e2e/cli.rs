@@ -167,6 +167,7 @@ fn help_texts_are_stable() {
         &["sample", "--help"],
         &["bench", "--help"],
         &["distill", "sft", "--help"],
+        &["distill", "prm", "--help"],
     ] {
         let name = format!("help-{}", args[..args.len() - 1].join("-"));
         let text = mull_ok(args);
