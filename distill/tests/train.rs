@@ -209,3 +209,66 @@ fn a_prm_learns_which_steps_are_wrong() {
     assert!(held.step_accuracy > 0.95, "{held:?}");
     assert!(held.first_error_f1 > 0.9, "{held:?}");
 }
+
+/// `steps` greedy tokens after `prompt` from the model in `dir`.
+fn greedy(dir: &Path, prompt: &[u32], steps: usize) -> Vec<u32> {
+    use candle_core::{Device, Tensor, D};
+    let model = mull_models::llama::io::load_safetensors_dir(dir, &Device::Cpu)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut tokens = prompt.to_vec();
+    for _ in 0..steps {
+        let input = Tensor::new(tokens.as_slice(), &Device::Cpu)
+            .and_then(|t| t.unsqueeze(0))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let logits = model
+            .forward_train(&input)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let next = logits
+            .squeeze(0)
+            .and_then(|l| l.get(tokens.len() - 1))
+            .and_then(|l| l.argmax(D::Minus1))
+            .and_then(|t| t.to_scalar::<u32>())
+            .unwrap_or_else(|e| panic!("{e}"));
+        tokens.push(next);
+    }
+    tokens[prompt.len()..].to_vec()
+}
+
+#[test]
+fn an_export_reloads_with_the_same_greedy_tokens_and_hf_files() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let run = tiny_run(dir.path(), 12);
+    let ckpt = dir.path().join("ckpt");
+    train_sft(&job(&run, &ckpt, 40), &student(), &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
+    let hf = dir.path().join("hf");
+    let exported = mull_distill::export::export(&ckpt, &hf).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(exported.architecture, "LlamaForCausalLM");
+    let prompt = [1, 20, 21, 22];
+    assert_eq!(greedy(&ckpt, &prompt, 12), greedy(&hf, &prompt, 12));
+    let config: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(hf.join("config.json")).unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config["architectures"][0], "LlamaForCausalLM");
+    assert_eq!(config["model_type"], "llama");
+    let bytes = std::fs::read(hf.join("model.safetensors")).unwrap_or_else(|e| panic!("{e}"));
+    let (_, meta) =
+        safetensors::SafeTensors::read_metadata(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    let format = meta
+        .metadata()
+        .as_ref()
+        .and_then(|m| m.get("format").cloned());
+    assert_eq!(format.as_deref(), Some("pt"));
+    for file in [
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "generation_config.json",
+        "README.md",
+    ] {
+        assert!(hf.join(file).is_file(), "{file}");
+    }
+    let card = std::fs::read_to_string(hf.join("README.md")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(card.contains("| steps | 40 |"), "{card}");
+    let refused = mull_distill::export::export(&ckpt, &ckpt);
+    assert!(refused.is_err());
+}

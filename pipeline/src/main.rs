@@ -40,6 +40,8 @@ enum Command {
     /// Train a student on run directories.
     #[command(subcommand)]
     Distill(cmd::distill::Distill),
+    /// Write a checkpoint in the Hugging Face layout (transformers loads it).
+    Export(cmd::export::Args),
 }
 
 /// glibc hands large freed blocks straight back to the OS (`munmap`, heap trimming), and candle
@@ -84,6 +86,7 @@ fn main() -> ExitCode {
         Command::Sample(args) => cmd::sample::run(args),
         Command::Bench(bench) => cmd::bench::run(bench),
         Command::Distill(distill) => cmd::distill::run(distill),
+        Command::Export(args) => cmd::export::run(args),
     };
     match result {
         Ok(code) => code,

@@ -168,6 +168,7 @@ fn help_texts_are_stable() {
         &["bench", "--help"],
         &["distill", "sft", "--help"],
         &["distill", "prm", "--help"],
+        &["export", "--help"],
     ] {
         let name = format!("help-{}", args[..args.len() - 1].join("-"));
         let text = mull_ok(args);
