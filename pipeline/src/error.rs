@@ -45,4 +45,9 @@ pub enum PipelineError {
     /// timely could not start or a worker failed.
     #[error("dataflow: {0}")]
     Dataflow(String),
+    #[error(transparent)]
+    Train(#[from] mull_distill::train::TrainError),
+    /// Evaluation problems that a training run of the model saw.
+    #[error("{0}")]
+    Overlap(String),
 }

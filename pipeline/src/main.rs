@@ -42,6 +42,9 @@ enum Command {
     Distill(cmd::distill::Distill),
     /// Write a checkpoint in the Hugging Face layout (transformers loads it).
     Export(cmd::export::Args),
+    /// Sample k attempts per held-out problem, verify them, score them with a PRM, and report
+    /// pass@k, maj@k, PRM best-of-N and weighted majority at N = 1, 2, 4, ..., k.
+    Eval(cmd::eval::Args),
 }
 
 /// glibc hands large freed blocks straight back to the OS (`munmap`, heap trimming), and candle
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
         Command::Bench(bench) => cmd::bench::run(bench),
         Command::Distill(distill) => cmd::distill::run(distill),
         Command::Export(args) => cmd::export::run(args),
+        Command::Eval(args) => cmd::eval::run(args),
     };
     match result {
         Ok(code) => code,

@@ -155,6 +155,54 @@ impl Objective for Prm {
     }
 }
 
+/// A trained PRM for scoring samples (evaluation, search).
+pub struct PrmScorer {
+    objective: Prm,
+    tokenizer: Tokenizer,
+}
+
+impl PrmScorer {
+    /// Loads the PRM checkpoint (or export) in `dir`.
+    pub fn load(dir: &Path) -> Result<Self, TrainError> {
+        let device = Device::Cpu;
+        let cfg = Config::from_file(&dir.join("config.json"))?;
+        let tokenizer = Tokenizer::from_file(&dir.join(TOKENIZER_FILE))?;
+        let varmap = VarMap::new();
+        let model = LlamaScorer::new(
+            &cfg,
+            2,
+            VarBuilder::from_varmap(&varmap, DType::F32, &device),
+        )?;
+        mull_models::llama::io::load_vars(&varmap, dir, &device, |_| false)?;
+        Ok(PrmScorer {
+            objective: Prm {
+                model,
+                pad: mull_models::tokenizer::char_level::PAD_ID,
+            },
+            tokenizer,
+        })
+    }
+
+    /// P(correct) of each of `steps` after `prompt`, tokenized as in training; steps past the
+    /// model's positions are not scored.
+    pub fn score(&self, prompt: &str, steps: &[String]) -> Result<Vec<f32>, TrainError> {
+        let record = PrmRecord {
+            prompt: prompt.to_string(),
+            completions: steps.to_vec(),
+            labels: vec![true; steps.len()],
+            problem_id: String::new(),
+            attempt_id: String::new(),
+            first_error: None,
+            step_checks: Vec::new(),
+            rollouts: Vec::new(),
+            label_source: Vec::new(),
+        };
+        let max = self.objective.model.config().max_position_embeddings;
+        let (example, _) = PrmExample::new(&record, &self.tokenizer, PrmTargets::Hard, max)?;
+        self.objective.step_scores(&example)
+    }
+}
+
 /// Held-out quality of a PRM.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PrmMetrics {

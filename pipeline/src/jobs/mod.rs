@@ -1,4 +1,5 @@
 //! The jobs the `mull` binary starts; each takes resolved options and returns what it did.
 
 pub mod bench;
+pub mod eval;
 pub mod run;

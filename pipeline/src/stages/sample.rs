@@ -31,14 +31,29 @@ impl PromptBuilder {
     /// Worked examples are the family's reference chains at `ids::few_shot_seed`, a seed of
     /// their own, with the family's difficulty settings.
     pub fn new(config: &RunConfig) -> Result<Self, mull_generators::GenError> {
+        Self::for_families(
+            &config.prompt.system,
+            config.prompt.few_shot,
+            &config.families,
+            config.seed,
+        )
+    }
+
+    /// As [`PromptBuilder::new`], from the parts of a config it reads.
+    pub fn for_families(
+        system: &str,
+        shots: usize,
+        families: &BTreeMap<Family, crate::config::FamilyConfig>,
+        run_seed: u64,
+    ) -> Result<Self, mull_generators::GenError> {
         let mut few_shot = BTreeMap::new();
-        for (family, fc) in &config.families {
-            let seed = ids::few_shot_seed(config.seed, family.as_str());
+        for (family, fc) in families {
+            let seed = ids::few_shot_seed(run_seed, family.as_str());
             let shot_config = crate::config::FamilyConfig {
                 seed: Some(seed),
                 ..fc.clone()
             };
-            let turns = (0..config.prompt.few_shot as u64)
+            let turns = (0..shots as u64)
                 .map(|i| {
                     let p = super::generate::problem(*family, &shot_config, seed, i)?;
                     Ok((p.prompt.clone(), p.reference_completion()))
@@ -47,14 +62,26 @@ impl PromptBuilder {
             few_shot.insert(*family, turns);
         }
         Ok(PromptBuilder {
-            system: config.prompt.system.clone(),
+            system: system.to_string(),
             few_shot,
         })
     }
 
+    /// The problem alone, no system message and no worked examples: the prompt a student
+    /// trained by `mull distill sft` saw.
+    pub fn bare() -> Self {
+        PromptBuilder {
+            system: String::new(),
+            few_shot: BTreeMap::new(),
+        }
+    }
+
     /// The conversation for one problem, as `(role, content)` messages.
     pub fn messages(&self, problem: &Problem) -> Vec<(String, String)> {
-        let mut messages = vec![("system".to_string(), self.system.clone())];
+        let mut messages = Vec::new();
+        if !self.system.is_empty() {
+            messages.push(("system".to_string(), self.system.clone()));
+        }
         let family = problem.family.parse::<Family>().ok();
         for (user, assistant) in family
             .and_then(|f| self.few_shot.get(&f))
@@ -92,6 +119,8 @@ pub struct ModelTeacher {
     pub run_seed: u64,
     pub attempts: u32,
     pub prompts_per_block: usize,
+    /// Start every prompt with the tokenizer's `<bos>` (students trained by mull saw one).
+    pub bos: bool,
     /// The model spreads each step over every core itself: workers take turns, so two of them
     /// never fight over the cores (the output does not depend on the order).
     turn: Mutex<()>,
@@ -106,7 +135,18 @@ pub enum Teacher {
 impl Teacher {
     /// A model teacher; the stop strings are the config's and the chat format's end of turn.
     pub fn model(model: LoadedModel, config: &RunConfig, prompts: PromptBuilder) -> Self {
-        let s = &config.sampling;
+        Self::model_with(model, &config.sampling, prompts, config.seed, false)
+    }
+
+    /// A model teacher from the sampling settings alone; `bos` starts every prompt with
+    /// `<bos>`.
+    pub fn model_with(
+        model: LoadedModel,
+        s: &crate::config::SamplingConfig,
+        prompts: PromptBuilder,
+        run_seed: u64,
+        bos: bool,
+    ) -> Self {
         let mut stop = s.stop.clone();
         stop.extend(model.chat_template.stop_strings());
         let params = SamplingParams {
@@ -120,9 +160,10 @@ impl Teacher {
             model,
             params,
             prompts,
-            run_seed: config.seed,
+            run_seed,
             attempts: s.attempts,
             prompts_per_block: s.prompts_per_block,
+            bos,
             turn: Mutex::new(()),
         }))
     }
@@ -205,11 +246,14 @@ impl ModelTeacher {
                     .model
                     .chat_template
                     .render(&self.prompts.messages(&w.problem), true);
-                let prompt = self
+                let mut prompt = self
                     .model
                     .tokenizer
                     .encode(&text)
                     .map_err(|e| e.to_string())?;
+                if let (true, Some(bos)) = (self.bos, self.model.tokenizer.bos_token_id()) {
+                    prompt.insert(0, bos);
+                }
                 let seeds = (0..self.attempts)
                     .map(|a| ids::attempt_seed(self.run_seed, &w.problem.id, a))
                     .collect();

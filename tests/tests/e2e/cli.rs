@@ -169,6 +169,7 @@ fn help_texts_are_stable() {
         &["distill", "sft", "--help"],
         &["distill", "prm", "--help"],
         &["export", "--help"],
+        &["eval", "--help"],
     ] {
         let name = format!("help-{}", args[..args.len() - 1].join("-"));
         let text = mull_ok(args);
