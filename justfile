@@ -40,6 +40,7 @@ test: fetch-model python-deps
     bash {{shared}}/contract/foundation.sh target/debug/mull
     bash {{shared}}/contract/models.sh target/debug/mull "$(bash scripts/fetch-model.sh)"
     bash {{shared}}/contract/pipeline.sh target/debug/mull
+    bash {{shared}}/contract/distill.sh target/debug/mull
     just hf-check target/debug/mull
     just humaneval-check target/debug/mull
     just distill-check target/debug/mull

@@ -50,4 +50,7 @@ pub enum PipelineError {
     /// Evaluation problems that a training run of the model saw.
     #[error("{0}")]
     Overlap(String),
+    /// A report could not be drawn or its inputs read.
+    #[error("report: {0}")]
+    Report(String),
 }

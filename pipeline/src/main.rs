@@ -45,6 +45,9 @@ enum Command {
     /// Sample k attempts per held-out problem, verify them, score them with a PRM, and report
     /// pass@k, maj@k, PRM best-of-N and weighted majority at N = 1, 2, 4, ..., k.
     Eval(cmd::eval::Args),
+    /// An HTML page with plots (PNG and SVG) and markdown tables over evaluation and training
+    /// directories.
+    Report(cmd::report::Args),
 }
 
 /// glibc hands large freed blocks straight back to the OS (`munmap`, heap trimming), and candle
@@ -91,6 +94,7 @@ fn main() -> ExitCode {
         Command::Distill(distill) => cmd::distill::run(distill),
         Command::Export(args) => cmd::export::run(args),
         Command::Eval(args) => cmd::eval::run(args),
+        Command::Report(args) => cmd::report::run(args),
     };
     match result {
         Ok(code) => code,

@@ -7,6 +7,7 @@ pub mod export;
 pub mod generate;
 pub mod grade;
 pub mod inspect;
+pub mod report;
 pub mod run;
 pub mod sample;
 pub mod verify;

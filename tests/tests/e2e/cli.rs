@@ -170,6 +170,7 @@ fn help_texts_are_stable() {
         &["distill", "prm", "--help"],
         &["export", "--help"],
         &["eval", "--help"],
+        &["report", "--help"],
     ] {
         let name = format!("help-{}", args[..args.len() - 1].join("-"));
         let text = mull_ok(args);
