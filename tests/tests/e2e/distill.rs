@@ -108,8 +108,20 @@ fn train_evaluate_and_export_a_tiny_student() {
     mull_ok(&["export", &p("sft"), "--out", &p("hf")]);
     assert!(dir.path().join("hf/model.safetensors").is_file());
 
-    mull_ok(&["report", &p("eval"), &p("sft"), &p("prm"), "--out", &p("report")]);
-    for plot in ["accuracy-samples", "accuracy-tokens", "accuracy-difficulty", "loss"] {
+    mull_ok(&[
+        "report",
+        &p("eval"),
+        &p("sft"),
+        &p("prm"),
+        "--out",
+        &p("report"),
+    ]);
+    for plot in [
+        "accuracy-samples",
+        "accuracy-tokens",
+        "accuracy-difficulty",
+        "loss",
+    ] {
         for ext in ["png", "svg"] {
             let path = dir.path().join(format!("report/{plot}.{ext}"));
             let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
