@@ -5,6 +5,7 @@
 //! schedule ([`schedule`]) and checkpoints that resume exactly ([`checkpoint`]).
 
 pub mod batching;
+pub mod bench;
 pub mod checkpoint;
 pub mod data;
 pub mod optimizer;

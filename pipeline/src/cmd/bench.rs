@@ -47,6 +47,20 @@ pub enum Bench {
         #[arg(long, default_value_t = 4)]
         model_problems: u64,
     },
+    /// Training tokens/s and model FLOP utilisation of a ~3M and a ~25M-parameter student
+    /// (forward, backward and AdamW on synthetic batches) against the f32 matmul rate measured
+    /// in the same run.
+    Train {
+        /// Rows per batch.
+        #[arg(long, default_value_t = 8)]
+        rows: usize,
+        /// Tokens per row.
+        #[arg(long, default_value_t = 256)]
+        sequence: usize,
+        /// Timed steps per model (after one untimed).
+        #[arg(long, default_value_t = 3)]
+        steps: usize,
+    },
     /// Prefill and decode tok/s of a model, batch 1 to 64, beside stock candle quantized_llama.
     Sample {
         /// A GGUF llama file.
@@ -106,6 +120,11 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
     match bench {
         Bench::Generate => bench_generate()?,
         Bench::Verify { code, jobs } => bench_verify(code, jobs)?,
+        Bench::Train {
+            rows,
+            sequence,
+            steps,
+        } => bench_train(rows, sequence, steps)?,
         Bench::Pipeline {
             problems,
             memory_problems,
@@ -219,6 +238,47 @@ fn bench_verify(code: usize, jobs: usize) -> Result<()> {
         println!(
             "{label:<18} {rate:>6.1} verdicts/s  ({passed}/{} passed)",
             probs.len()
+        );
+    }
+    Ok(())
+}
+
+fn bench_train(rows: usize, sequence: usize, steps: usize) -> Result<()> {
+    use mull_distill::train::bench::{bench_train, matmul_rate};
+    use mull_distill::train::spec::ModelSpec;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let matmul = matmul_rate(1024, 10)?;
+    println!(
+        "threads: {threads}; f32 matmul 1024x1024x1024 (candle): {:.1} GFLOP/s",
+        matmul / 1e9
+    );
+    println!(
+        "{:<8} {:>11} {:>8} {:>10} {:>10} {:>12} {:>6}",
+        "student", "parameters", "tokens", "s/step", "tokens/s", "GFLOP/s", "MFU"
+    );
+    for (name, hidden, layers, heads, intermediate) in
+        [("~3M", 256, 4, 4, 688), ("~25M", 512, 8, 8, 1376)]
+    {
+        let spec = ModelSpec {
+            hidden_size: hidden,
+            intermediate_size: intermediate,
+            layers,
+            heads,
+            kv_heads: None,
+            max_positions: sequence + 1,
+            rope_theta: 10_000.0,
+            tie_embeddings: false,
+        };
+        let b = bench_train(&spec, rows, sequence, steps, matmul)?;
+        println!(
+            "{:<8} {:>11} {:>8} {:>10.3} {:>10.0} {:>12.1} {:>5.1}%",
+            name,
+            b.parameters,
+            b.tokens_per_step,
+            b.seconds_per_step,
+            b.tokens_per_second,
+            b.model_flops_per_second / 1e9,
+            100.0 * b.mfu
         );
     }
     Ok(())
