@@ -150,6 +150,18 @@ pub fn shuffle_seed(run_seed: u64, epoch: u64) -> u64 {
         .seed()
 }
 
+/// The seed of one sampled step of a PRM beam search: the run seed, the problem, the round, the
+/// beam and which of its expansions.
+pub fn beam_seed(run_seed: u64, problem_id: &str, round: u64, beam: u64, expansion: u64) -> u64 {
+    IdHasher::new("beam-seed")
+        .field(IdField::U64(run_seed))
+        .field(IdField::Str(problem_id))
+        .field(IdField::U64(round))
+        .field(IdField::U64(beam))
+        .field(IdField::U64(expansion))
+        .seed()
+}
+
 /// The seed of one tensor's initial values in a model trained from scratch.
 pub fn init_seed(run_seed: u64, tensor: &str) -> u64 {
     IdHasher::new("init-seed")

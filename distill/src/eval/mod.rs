@@ -4,7 +4,10 @@
 //! Every figure for N < k is the mean over the k/N disjoint groups of N consecutive samples
 //! (all of the pool is used, and nothing is random); pass@N uses the unbiased estimator over
 //! all k. A sample's PRM score aggregates its step scores by the last step, the minimum or the
-//! product; a sample without steps scores 0. Ties go to the earlier sample.
+//! product; a sample without steps scores 0. Ties go to the earlier sample. [`search`] is the
+//! step-level PRM beam search.
+
+pub mod search;
 
 use std::collections::BTreeMap;
 

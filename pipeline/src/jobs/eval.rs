@@ -8,6 +8,10 @@
 //! evaluation problems are counted against the training shards (`prompt-overlap`: small
 //! difficulty levels have few distinct problems, so different seeds can still repeat one).
 //!
+//! With a PRM, a step-level PRM beam search runs as well, at every N = width · expansions (up
+//! to 4 expansions per beam), batched across problems and beams ([`super::beam`]), its answer
+//! verified and its tokens counted, so it compares with best-of-N at matched N and tokens.
+//!
 //! Written into the output directory: `pool.jsonl` (every sample with its verdict, answer,
 //! tokens and step scores), `metrics.json` and `metrics.md` (by family and difficulty, and in
 //! all). Both are the same bytes for the same inputs; timings go only to stderr.
@@ -249,10 +253,17 @@ pub fn eval(opts: &EvalOptions, log: &mut dyn FnMut(&str)) -> Result<EvalSummary
         stages::verify::verify(&verifiers, w);
     }
     let scorer = opts.prm.as_deref().map(PrmScorer::load).transpose()?;
+    let beams = match (&scorer, &teacher) {
+        (Some(scorer), Teacher::Model(m)) => {
+            log("PRM beam search");
+            beam_results(&works, m, scorer, &verifiers, opts)?
+        }
+        _ => vec![BTreeMap::new(); works.len()],
+    };
     log("scoring and computing metrics");
     let mut pool_lines = String::new();
-    let mut by_group: BTreeMap<(String, String), Vec<Vec<Sample>>> = BTreeMap::new();
-    for w in &works {
+    let mut by_group: BTreeMap<(String, String), Vec<ProblemResult>> = BTreeMap::new();
+    for (w, beam) in works.iter().zip(&beams) {
         let mut samples = Vec::new();
         for a in &w.attempts {
             let step_scores = match &scorer {
@@ -279,17 +290,18 @@ pub fn eval(opts: &EvalOptions, log: &mut dyn FnMut(&str)) -> Result<EvalSummary
             });
         }
         let key = (w.problem.family.clone(), w.problem.difficulty.to_string());
-        by_group.entry(key).or_default().push(samples.clone());
+        let entry = (samples, beam.clone());
+        by_group.entry(key).or_default().push(entry.clone());
         by_group
             .entry(("all".into(), "all".into()))
             .or_default()
-            .push(samples);
+            .push(entry);
     }
     let k = opts.k as usize;
     let mut rows = Vec::new();
     let mut pass_at_1 = 0.0;
-    for ((family, difficulty), pools) in &by_group {
-        let row = metrics_row(family, difficulty, pools, k, scorer.is_some());
+    for ((family, difficulty), group) in &by_group {
+        let row = metrics_row(family, difficulty, group, k, scorer.is_some());
         if family == "all" {
             pass_at_1 = row["pass@1"].as_f64().unwrap_or(0.0);
         }
@@ -323,16 +335,110 @@ pub fn eval(opts: &EvalOptions, log: &mut dyn FnMut(&str)) -> Result<EvalSummary
     })
 }
 
+/// One problem's beam-search results by N: (correct, tokens spent).
+type BeamRow = BTreeMap<usize, (bool, u64)>;
+
+/// One problem's pool and beam results.
+type ProblemResult = (Vec<Sample>, BeamRow);
+
+/// PRM beam search at every N = width · expansions of the evaluation's sizes (expansions up to
+/// 4 per beam), for every problem at once; each result verified.
+fn beam_results(
+    works: &[ProblemWork],
+    m: &crate::stages::sample::ModelTeacher,
+    scorer: &PrmScorer,
+    verifiers: &Verifiers,
+    opts: &EvalOptions,
+) -> Result<Vec<BeamRow>, PipelineError> {
+    use mull_distill::eval::search::{beam_search, BeamConfig};
+    let heads = works
+        .iter()
+        .map(|w| {
+            let text = m
+                .model
+                .chat_template
+                .render(&m.prompts.messages(&w.problem), true);
+            let mut t = m
+                .model
+                .tokenizer
+                .encode(&text)
+                .map_err(|e| PipelineError::Teacher {
+                    path: opts.model.clone(),
+                    source: e,
+                })?;
+            if let (true, Some(bos)) = (m.bos, m.model.tokenizer.bos_token_id()) {
+                t.insert(0, bos);
+            }
+            Ok(t)
+        })
+        .collect::<Result<Vec<_>, PipelineError>>()?;
+    let mut expander = super::beam::ModelExpander {
+        model: &m.model,
+        heads,
+        problem_ids: works.iter().map(|w| w.problem.id.clone()).collect(),
+        params: super::beam::ModelExpander::step_params(&m.model, opts.sampling.temperature, 64),
+        run_seed: opts.seed,
+        prompts_per_block: m.prompts_per_block,
+    };
+    let mut rows = vec![BeamRow::new(); works.len()];
+    for n in eval::sample_sizes(opts.k as usize) {
+        let expansions = n.min(4);
+        let config = BeamConfig {
+            width: n / expansions,
+            expansions,
+            max_steps: 12,
+        };
+        let mut failure = None;
+        let mut score = |p: usize, text: &str| -> f64 {
+            let steps =
+                mull_data::Attempt::from_completion(&works[p].problem.id, 0, text.to_string())
+                    .steps;
+            match scorer.score(&works[p].problem.prompt, &steps) {
+                Ok(s) => Aggregate::Last.score(&s),
+                Err(e) => {
+                    failure.get_or_insert(e.to_string());
+                    0.0
+                }
+            }
+        };
+        let found = beam_search(works.len(), config, &mut expander, &mut score).map_err(|e| {
+            PipelineError::Teacher {
+                path: opts.model.clone(),
+                source: mull_models::ModelError::Invalid(format!("beam search: {e}")),
+            }
+        })?;
+        if let Some(e) = failure {
+            return Err(PipelineError::Report(format!("scoring beams: {e}")));
+        }
+        for ((row, w), f) in rows.iter_mut().zip(works).zip(found) {
+            let attempt = mull_data::Attempt::from_completion(&w.problem.id, 0, f.text);
+            let correct = verifiers
+                .for_family(&w.problem.family)
+                .is_some_and(|v| v.verify(&w.problem, &attempt).correct);
+            row.insert(n, (correct, f.tokens));
+        }
+    }
+    Ok(rows)
+}
+
 /// Every figure of one (family, difficulty) group: means over its problems.
 fn metrics_row(
     family: &str,
     difficulty: &str,
-    pools: &[Vec<Sample>],
+    group: &[ProblemResult],
     k: usize,
     prm: bool,
 ) -> Value {
+    let pools: Vec<&Vec<Sample>> = group.iter().map(|(s, _)| s).collect();
     let mean = |f: &dyn Fn(&[Sample]) -> Option<f64>| -> Option<f64> {
         let vals: Vec<f64> = pools.iter().filter_map(|p| f(p)).collect();
+        (!vals.is_empty()).then(|| vals.iter().sum::<f64>() / vals.len() as f64)
+    };
+    let beam_mean = |n: usize, pick: &dyn Fn(&(bool, u64)) -> f64| -> Option<f64> {
+        let vals: Vec<f64> = group
+            .iter()
+            .filter_map(|(_, b)| b.get(&n).map(pick))
+            .collect();
         (!vals.is_empty()).then(|| vals.iter().sum::<f64>() / vals.len() as f64)
     };
     let mut row = serde_json::Map::new();
@@ -357,6 +463,14 @@ fn metrics_row(
         });
         row.insert(format!("tokens@{n}"), json!(tokens));
         if prm {
+            row.insert(
+                format!("prm-beam@{n}"),
+                json!(beam_mean(n, &|r| f64::from(u8::from(r.0)))),
+            );
+            row.insert(
+                format!("beam-tokens@{n}"),
+                json!(beam_mean(n, &|r| r.1 as f64)),
+            );
             for agg in Aggregate::ALL {
                 let name = agg.name();
                 row.insert(
@@ -382,21 +496,25 @@ fn markdown(rows: &[Value], k: usize) -> String {
     };
     for row in rows {
         out.push_str(&format!(
-            "\n## {} (difficulty {}, {} problems)\n\n| N | pass@N | maj@N | PRM best (last) | PRM best (min) | PRM best (prod) | PRM-weighted maj (min) | tokens |\n|---|---|---|---|---|---|---|---|\n",
+            "\n## {} (difficulty {}, {} problems)\n\n| N | pass@N | maj@N | PRM best (last) | PRM best (min) | PRM best (prod) | PRM-weighted maj (min) | PRM beam | tokens | beam tokens |\n|---|---|---|---|---|---|---|---|---|---|\n",
             row["family"].as_str().unwrap_or("?"),
             row["difficulty"].as_str().unwrap_or("?"),
             row["problems"]
         ));
         for n in eval::sample_sizes(k) {
             out.push_str(&format!(
-                "| {n} | {} | {} | {} | {} | {} | {} | {} |\n",
+                "| {n} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                 fmt(&row[format!("pass@{n}")]),
                 fmt(&row[format!("maj@{n}")]),
                 fmt(&row[format!("prm-best-last@{n}")]),
                 fmt(&row[format!("prm-best-min@{n}")]),
                 fmt(&row[format!("prm-best-prod@{n}")]),
                 fmt(&row[format!("prm-weighted-maj-min@{n}")]),
+                fmt(&row[format!("prm-beam@{n}")]),
                 row[format!("tokens@{n}")]
+                    .as_f64()
+                    .map_or_else(|| "-".into(), |t| format!("{t:.0}")),
+                row[format!("beam-tokens@{n}")]
                     .as_f64()
                     .map_or_else(|| "-".into(), |t| format!("{t:.0}")),
             ));

@@ -1,5 +1,6 @@
 //! The jobs the `mull` binary starts; each takes resolved options and returns what it did.
 
+pub mod beam;
 pub mod bench;
 pub mod eval;
 pub mod run;

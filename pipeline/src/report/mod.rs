@@ -113,11 +113,12 @@ fn all_row(e: &EvalInput) -> Option<&Value> {
     e.rows.iter().find(|r| r["family"] == "all")
 }
 
-const METHODS: [(&str, &str); 4] = [
+const METHODS: [(&str, &str); 5] = [
     ("pass", "pass@N"),
     ("maj", "maj@N"),
     ("prm-best-min", "PRM best-of-N (min)"),
     ("prm-weighted-maj-min", "PRM-weighted maj (min)"),
+    ("prm-beam", "PRM beam search"),
 ];
 
 fn accuracy_chart(evals: &[EvalInput], by_tokens: bool) -> Chart {
@@ -129,8 +130,14 @@ fn accuracy_chart(evals: &[EvalInput], by_tokens: bool) -> Chart {
                 .into_iter()
                 .filter_map(|n| {
                     let y = row[format!("{key}@{n}")].as_f64()?;
+                    // Beam search spends its own tokens; the other methods N samples'.
+                    let tokens = if key == "prm-beam" {
+                        "beam-tokens"
+                    } else {
+                        "tokens"
+                    };
                     let x = if by_tokens {
-                        row[format!("tokens@{n}")].as_f64()?
+                        row[format!("{tokens}@{n}")].as_f64()?
                     } else {
                         n as f64
                     };
@@ -252,10 +259,10 @@ fn tables(evals: &[EvalInput]) -> (String, String) {
                 row["problems"]
             );
             md.push_str(&format!(
-                "\n### {title}\n\n| N | pass@N | maj@N | PRM best (min) | PRM-weighted maj (min) | tokens |\n|---|---|---|---|---|---|\n"
+                "\n### {title}\n\n| N | pass@N | maj@N | PRM best (min) | PRM-weighted maj (min) | PRM beam | tokens | beam tokens |\n|---|---|---|---|---|---|---|---|\n"
             ));
             html.push_str(&format!(
-                "<h3>{}</h3>\n<table>\n<tr><th>N</th><th>pass@N</th><th>maj@N</th><th>PRM best (min)</th><th>PRM-weighted maj (min)</th><th>tokens</th></tr>\n",
+                "<h3>{}</h3>\n<table>\n<tr><th>N</th><th>pass@N</th><th>maj@N</th><th>PRM best (min)</th><th>PRM-weighted maj (min)</th><th>PRM beam</th><th>tokens</th><th>beam tokens</th></tr>\n",
                 escape(&title)
             ));
             for n in mull_distill::eval::sample_sizes(e.k) {
@@ -264,7 +271,11 @@ fn tables(evals: &[EvalInput]) -> (String, String) {
                     cell(&row[format!("maj@{n}")]),
                     cell(&row[format!("prm-best-min@{n}")]),
                     cell(&row[format!("prm-weighted-maj-min@{n}")]),
+                    cell(&row[format!("prm-beam@{n}")]),
                     row[format!("tokens@{n}")]
+                        .as_f64()
+                        .map_or_else(|| "-".into(), |t| format!("{t:.0}")),
+                    row[format!("beam-tokens@{n}")]
                         .as_f64()
                         .map_or_else(|| "-".into(), |t| format!("{t:.0}")),
                 ];

@@ -100,7 +100,15 @@ fn train_evaluate_and_export_a_tiny_student() {
     // all, and arithmetic at levels 1 and 2.
     assert_eq!(rows.len(), 3, "{metrics}");
     for row in rows {
-        for key in ["pass@1", "pass@4", "maj@4", "prm-best-min@4", "tokens@4"] {
+        for key in [
+            "pass@1",
+            "pass@4",
+            "maj@4",
+            "prm-best-min@4",
+            "tokens@4",
+            "prm-beam@4",
+            "beam-tokens@4",
+        ] {
             assert!(row.get(key).is_some(), "{key} missing in {row}");
         }
     }
