@@ -19,7 +19,7 @@ use mull_models::llama::Config;
 use mull_models::tokenizer::Tokenizer;
 use serde_json::{json, Value};
 
-use crate::train::checkpoint::{TrainState, TOKENIZER_FILE, WEIGHTS_FILE};
+use crate::train::checkpoint::{io, TrainState, TOKENIZER_FILE, WEIGHTS_FILE};
 use crate::train::TrainError;
 
 /// What an export wrote.
@@ -28,13 +28,6 @@ pub struct Exported {
     pub architecture: &'static str,
     pub tensors: usize,
     pub files: Vec<PathBuf>,
-}
-
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> TrainError + '_ {
-    move |source| TrainError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {

@@ -63,16 +63,8 @@ pub fn bench_train(
     let varmap = VarMap::new();
     let model = Llama::new(&cfg, VarBuilder::from_varmap(&varmap, DType::F32, &device))?;
     initialise(&varmap, spec.layers, 1)?;
-    let params: Vec<(String, candle_core::Var)> = varmap
-        .data()
-        .lock()
-        .map_err(|_| TrainError::Invalid("a variable map was poisoned".into()))?
-        .iter()
-        .map(|(n, v)| (n.clone(), v.clone()))
-        .collect();
-    let parameters: usize = params.iter().map(|(_, v)| v.elem_count()).sum();
-    let mut optimizer = AdamW::new(
-        params,
+    let mut optimizer = AdamW::from_varmap(
+        &varmap,
         AdamWParams {
             beta1: 0.9,
             beta2: 0.95,
@@ -81,6 +73,7 @@ pub fn bench_train(
             clip: 1.0,
         },
     )?;
+    let parameters: usize = optimizer.params().iter().map(|(_, v)| v.elem_count()).sum();
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let examples: Vec<Example> = (0..rows)
         .map(|_| Example {

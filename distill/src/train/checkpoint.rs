@@ -54,7 +54,8 @@ pub struct TrainState {
     pub optimizer_sha256: String,
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> TrainError + '_ {
+/// Maps an I/O error to one naming `path`.
+pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> TrainError + '_ {
     move |source| TrainError::Io {
         path: path.to_path_buf(),
         source,
@@ -112,10 +113,10 @@ pub fn save(
     optimizer.save(&dir.join(OPTIMIZER_FILE))?;
     state.weights_sha256 = mull_data::shard::sha256_file(&dir.join(WEIGHTS_FILE))?;
     state.optimizer_sha256 = mull_data::shard::sha256_file(&dir.join(OPTIMIZER_FILE))?;
-    let path = dir.join(STATE_FILE);
-    let tmp = temporary(&path);
     let text = serde_json::to_string_pretty(&state)
         .map_err(|e| TrainError::Invalid(format!("cannot encode the state: {e}")))?;
-    std::fs::write(&tmp, text + "\n").map_err(io(&tmp))?;
-    std::fs::rename(&tmp, &path).map_err(io(&path))
+    Ok(mull_data::shard::write_file_atomic(
+        &dir.join(STATE_FILE),
+        (text + "\n").as_bytes(),
+    )?)
 }

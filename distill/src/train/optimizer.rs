@@ -64,6 +64,26 @@ impl AdamW {
         })
     }
 
+    /// Fresh state for every variable of `varmap`.
+    pub fn from_varmap(
+        varmap: &candle_nn::VarMap,
+        settings: AdamWParams,
+    ) -> Result<Self, TrainError> {
+        let params: Vec<(String, Var)> = varmap
+            .data()
+            .lock()
+            .map_err(|_| TrainError::Invalid("a variable map was poisoned".into()))?
+            .iter()
+            .map(|(n, v)| (n.clone(), v.clone()))
+            .collect();
+        Self::new(params, settings)
+    }
+
+    /// The parameters, by name.
+    pub fn params(&self) -> &[(String, Var)] {
+        &self.params
+    }
+
     /// Steps taken so far.
     pub fn steps(&self) -> u64 {
         self.step

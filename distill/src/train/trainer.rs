@@ -153,15 +153,8 @@ pub fn run<O: Objective>(
     if train.is_empty() {
         return Err(TrainError::Invalid("no training examples".into()));
     }
-    let params: Vec<(String, candle_core::Var)> = varmap
-        .data()
-        .lock()
-        .map_err(|_| TrainError::Invalid("a variable map was poisoned".into()))?
-        .iter()
-        .map(|(n, v)| (n.clone(), v.clone()))
-        .collect();
-    let mut optimizer = AdamW::new(
-        params,
+    let mut optimizer = AdamW::from_varmap(
+        varmap,
         AdamWParams {
             beta1: spec.beta1,
             beta2: spec.beta2,

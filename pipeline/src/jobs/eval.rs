@@ -30,7 +30,7 @@ use serde_json::{json, Value};
 
 use crate::config::{FamilyConfig, RunConfig, SamplingConfig};
 use crate::error::PipelineError;
-use crate::stages::sample::{PromptBuilder, Teacher};
+use crate::stages::sample::{prompt_tokens, PromptBuilder, Teacher};
 use crate::stages::{self, ProblemWork};
 
 /// Where the problems come from.
@@ -138,18 +138,12 @@ fn check_held_out(
                 }
             }
         }
-        let sft = run.join("sft");
-        if let Ok(entries) = std::fs::read_dir(&sft) {
-            let mut shards: Vec<PathBuf> = entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.to_string_lossy().ends_with(".jsonl.zst"))
-                .collect();
-            shards.sort();
-            for shard in shards {
-                for record in mull_data::shard::read_shard::<mull_data::SftRecord>(&shard)? {
-                    for m in record?.messages.into_iter().filter(|m| m.role == "user") {
-                        seen.insert(m.content);
-                    }
+        // A run without sft/ shards adds no prompts.
+        let shards = mull_distill::train::data::shards(run, "sft").unwrap_or_default();
+        for shard in shards {
+            for record in mull_data::shard::read_shard::<mull_data::SftRecord>(&shard)? {
+                for m in record?.messages.into_iter().filter(|m| m.role == "user") {
+                    seen.insert(m.content);
                 }
             }
         }
@@ -214,8 +208,7 @@ pub fn eval(opts: &EvalOptions, log: &mut dyn FnMut(&str)) -> Result<EvalSummary
     // what the longest prompt leaves.
     let mut longest = 0usize;
     for p in &problems {
-        let text = model.chat_template.render(&prompts.messages(p), true);
-        let n = model.tokenizer.encode(&text).map_or(0, |t| t.len()) + usize::from(student);
+        let n = prompt_tokens(&model, &prompts, student, p).map_or(0, |t| t.len());
         longest = longest.max(n);
     }
     let room = model
@@ -353,25 +346,12 @@ fn beam_results(
     use mull_distill::eval::search::{beam_search, BeamConfig};
     let heads = works
         .iter()
-        .map(|w| {
-            let text = m
-                .model
-                .chat_template
-                .render(&m.prompts.messages(&w.problem), true);
-            let mut t = m
-                .model
-                .tokenizer
-                .encode(&text)
-                .map_err(|e| PipelineError::Teacher {
-                    path: opts.model.clone(),
-                    source: e,
-                })?;
-            if let (true, Some(bos)) = (m.bos, m.model.tokenizer.bos_token_id()) {
-                t.insert(0, bos);
-            }
-            Ok(t)
-        })
-        .collect::<Result<Vec<_>, PipelineError>>()?;
+        .map(|w| m.prompt_tokens(&w.problem))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|source| PipelineError::Teacher {
+            path: opts.model.clone(),
+            source,
+        })?;
     let mut expander = super::beam::ModelExpander {
         model: &m.model,
         heads,
@@ -489,35 +469,19 @@ fn metrics_row(
 
 /// The rows as markdown: one table per (family, difficulty), N down, methods across.
 fn markdown(rows: &[Value], k: usize) -> String {
+    use crate::report::{markdown_header, table_cells, EVAL_COLUMNS};
     let mut out = String::from("# Evaluation\n");
-    let fmt = |v: &Value| {
-        v.as_f64()
-            .map_or_else(|| "-".to_string(), |x| format!("{x:.3}"))
-    };
     for row in rows {
         out.push_str(&format!(
-            "\n## {} (difficulty {}, {} problems)\n\n| N | pass@N | maj@N | PRM best (last) | PRM best (min) | PRM best (prod) | PRM-weighted maj (min) | PRM beam | tokens | beam tokens |\n|---|---|---|---|---|---|---|---|---|---|\n",
+            "\n## {} (difficulty {}, {} problems)\n\n{}",
             row["family"].as_str().unwrap_or("?"),
             row["difficulty"].as_str().unwrap_or("?"),
-            row["problems"]
+            row["problems"],
+            markdown_header(&EVAL_COLUMNS)
         ));
         for n in eval::sample_sizes(k) {
-            out.push_str(&format!(
-                "| {n} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                fmt(&row[format!("pass@{n}")]),
-                fmt(&row[format!("maj@{n}")]),
-                fmt(&row[format!("prm-best-last@{n}")]),
-                fmt(&row[format!("prm-best-min@{n}")]),
-                fmt(&row[format!("prm-best-prod@{n}")]),
-                fmt(&row[format!("prm-weighted-maj-min@{n}")]),
-                fmt(&row[format!("prm-beam@{n}")]),
-                row[format!("tokens@{n}")]
-                    .as_f64()
-                    .map_or_else(|| "-".into(), |t| format!("{t:.0}")),
-                row[format!("beam-tokens@{n}")]
-                    .as_f64()
-                    .map_or_else(|| "-".into(), |t| format!("{t:.0}")),
-            ));
+            let cells = table_cells(row, n, &EVAL_COLUMNS);
+            out.push_str(&format!("| {n} | {} |\n", cells.join(" | ")));
         }
     }
     out

@@ -242,13 +242,63 @@ fn loss_chart(trains: &[TrainInput]) -> Chart {
     }
 }
 
-fn cell(v: &Value) -> String {
-    v.as_f64().map_or_else(|| "-".into(), |x| format!("{x:.3}"))
+/// Columns of an evaluation table: the metrics key (`KEY@N`) and its header. Token columns
+/// print whole numbers, the others three decimals; a missing figure is `-`.
+pub const EVAL_COLUMNS: [(&str, &str); 9] = [
+    ("pass", "pass@N"),
+    ("maj", "maj@N"),
+    ("prm-best-last", "PRM best (last)"),
+    ("prm-best-min", "PRM best (min)"),
+    ("prm-best-prod", "PRM best (prod)"),
+    ("prm-weighted-maj-min", "PRM-weighted maj (min)"),
+    ("prm-beam", "PRM beam"),
+    ("tokens", "tokens"),
+    ("beam-tokens", "beam tokens"),
+];
+
+/// The columns the report's tables show.
+const REPORT_COLUMNS: [(&str, &str); 7] = [
+    EVAL_COLUMNS[0],
+    EVAL_COLUMNS[1],
+    EVAL_COLUMNS[3],
+    EVAL_COLUMNS[5],
+    EVAL_COLUMNS[6],
+    EVAL_COLUMNS[7],
+    EVAL_COLUMNS[8],
+];
+
+/// `| N | header... |` and its rule line, for `columns`.
+pub fn markdown_header(columns: &[(&str, &str)]) -> String {
+    let headers: Vec<&str> = columns.iter().map(|(_, h)| *h).collect();
+    format!(
+        "| N | {} |\n|---|{}\n",
+        headers.join(" | "),
+        "---|".repeat(columns.len())
+    )
+}
+
+/// The cells of one row at N = `n`.
+pub fn table_cells(row: &Value, n: usize, columns: &[(&str, &str)]) -> Vec<String> {
+    columns
+        .iter()
+        .map(|(key, _)| {
+            let v = row[format!("{key}@{n}")].as_f64();
+            match v {
+                None => "-".to_string(),
+                Some(x) if key.ends_with("tokens") => format!("{x:.0}"),
+                Some(x) => format!("{x:.3}"),
+            }
+        })
+        .collect()
 }
 
 /// The evaluation tables as (markdown, html).
 fn tables(evals: &[EvalInput]) -> (String, String) {
     let (mut md, mut html) = (String::new(), String::new());
+    let headers: String = REPORT_COLUMNS
+        .iter()
+        .map(|(_, h)| format!("<th>{h}</th>"))
+        .collect();
     for e in evals {
         for row in &e.rows {
             let title = format!(
@@ -259,26 +309,15 @@ fn tables(evals: &[EvalInput]) -> (String, String) {
                 row["problems"]
             );
             md.push_str(&format!(
-                "\n### {title}\n\n| N | pass@N | maj@N | PRM best (min) | PRM-weighted maj (min) | PRM beam | tokens | beam tokens |\n|---|---|---|---|---|---|---|---|\n"
+                "\n### {title}\n\n{}",
+                markdown_header(&REPORT_COLUMNS)
             ));
             html.push_str(&format!(
-                "<h3>{}</h3>\n<table>\n<tr><th>N</th><th>pass@N</th><th>maj@N</th><th>PRM best (min)</th><th>PRM-weighted maj (min)</th><th>PRM beam</th><th>tokens</th><th>beam tokens</th></tr>\n",
+                "<h3>{}</h3>\n<table>\n<tr><th>N</th>{headers}</tr>\n",
                 escape(&title)
             ));
             for n in mull_distill::eval::sample_sizes(e.k) {
-                let cells = [
-                    cell(&row[format!("pass@{n}")]),
-                    cell(&row[format!("maj@{n}")]),
-                    cell(&row[format!("prm-best-min@{n}")]),
-                    cell(&row[format!("prm-weighted-maj-min@{n}")]),
-                    cell(&row[format!("prm-beam@{n}")]),
-                    row[format!("tokens@{n}")]
-                        .as_f64()
-                        .map_or_else(|| "-".into(), |t| format!("{t:.0}")),
-                    row[format!("beam-tokens@{n}")]
-                        .as_f64()
-                        .map_or_else(|| "-".into(), |t| format!("{t:.0}")),
-                ];
+                let cells = table_cells(row, n, &REPORT_COLUMNS);
                 md.push_str(&format!("| {n} | {} |\n", cells.join(" | ")));
                 html.push_str(&format!(
                     "<tr><td>{n}</td>{}</tr>\n",

@@ -237,23 +237,33 @@ impl Teacher {
     }
 }
 
+/// A problem's prompt as token ids: the model's chat format over the builder's messages, with
+/// the tokenizer's `<bos>` first when `bos`.
+pub fn prompt_tokens(
+    model: &LoadedModel,
+    prompts: &PromptBuilder,
+    bos: bool,
+    problem: &Problem,
+) -> Result<Vec<u32>, mull_models::ModelError> {
+    let text = model.chat_template.render(&prompts.messages(problem), true);
+    let mut tokens = model.tokenizer.encode(&text)?;
+    if let (true, Some(id)) = (bos, model.tokenizer.bos_token_id()) {
+        tokens.insert(0, id);
+    }
+    Ok(tokens)
+}
+
 impl ModelTeacher {
+    /// This teacher's prompt for `problem` (see [`prompt_tokens`]).
+    pub fn prompt_tokens(&self, problem: &Problem) -> Result<Vec<u32>, mull_models::ModelError> {
+        prompt_tokens(&self.model, &self.prompts, self.bos, problem)
+    }
+
     fn sample_block(&self, block: &mut [&mut ProblemWork]) -> Result<(), String> {
         let jobs = block
             .iter()
             .map(|w| {
-                let text = self
-                    .model
-                    .chat_template
-                    .render(&self.prompts.messages(&w.problem), true);
-                let mut prompt = self
-                    .model
-                    .tokenizer
-                    .encode(&text)
-                    .map_err(|e| e.to_string())?;
-                if let (true, Some(bos)) = (self.bos, self.model.tokenizer.bos_token_id()) {
-                    prompt.insert(0, bos);
-                }
+                let prompt = self.prompt_tokens(&w.problem).map_err(|e| e.to_string())?;
                 let seeds = (0..self.attempts)
                     .map(|a| ids::attempt_seed(self.run_seed, &w.problem.id, a))
                     .collect();
