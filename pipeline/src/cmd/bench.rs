@@ -212,8 +212,48 @@ fn timed_verify(verifiers: &Verifiers, problems: &[Problem], jobs: usize) -> Res
     Ok((per_second(problems.len(), start.elapsed()), correct))
 }
 
+/// The hand-written gold/prediction table of the math grader (`mull_verifiers`' tests).
+const MATH_TABLE: &str = include_str!("../../../verifiers/tests/data/math_pairs.jsonl");
+
+/// Free-text math grading on one core: every prediction of [`MATH_TABLE`] against its gold,
+/// repeated for about a second.
+fn bench_math_table() -> Result<()> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        gold: String,
+        pred: String,
+        correct: bool,
+    }
+    let rows: Vec<Row> = MATH_TABLE
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()
+        .context("the math table")?;
+    let agree = rows
+        .iter()
+        .filter(|r| mull_verifiers::math::grade_math(&r.gold, &r.pred).correct == r.correct)
+        .count();
+    let start = Instant::now();
+    let mut n = 0usize;
+    while start.elapsed().as_secs_f64() < 1.0 {
+        for r in &rows {
+            std::hint::black_box(mull_verifiers::math::grade_math(&r.gold, &r.pred));
+        }
+        n += rows.len();
+    }
+    println!(
+        "{:<12} {:>10.0} checks/s  (free-text gold/prediction table, one core; {agree}/{} as expected)",
+        "math table",
+        per_second(n, start.elapsed()),
+        rows.len()
+    );
+    Ok(())
+}
+
 fn bench_verify(code: usize, jobs: usize) -> Result<()> {
     let verifiers = Verifiers::default();
+    bench_math_table()?;
     for family in [
         Family::Arithmetic,
         Family::Equations,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use mull_verifiers::humaneval::{grade_humaneval_all, HumanEvalField, HumanEvalTask};
-use mull_verifiers::math::grade_math;
+use mull_verifiers::math::{grade_math_with, MathOptions};
 use mull_verifiers::sandbox::SandboxLimits;
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +30,10 @@ pub struct MathArgs {
     /// Output file; stdout when absent.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// When a prediction has no answer marker and no math span, grade the last number in its
+    /// text (off by default: a model that never commits to an answer should not score by luck).
+    #[arg(long)]
+    last_number: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -78,8 +82,9 @@ pub fn run(grade: Grade) -> Result<ExitCode> {
             crate::io::check_output_is_not_input(args.out.as_deref(), &[&args.input])?;
             let pairs: Vec<MathPair> = read_records(&args.input)?;
             let mut out = Output::create(args.out.as_deref())?;
+            let options = MathOptions::default().with_last_number_fallback(args.last_number);
             for pair in &pairs {
-                let g = grade_math(&pair.gold, &pair.pred);
+                let g = grade_math_with(&pair.gold, &pair.pred, options);
                 out.write(&MathLine {
                     correct: g.correct,
                     gold: g.gold,

@@ -10,7 +10,10 @@
 use num_rational::BigRational;
 
 use super::eval::{describe, evaluate};
+use super::interval::{Region, Relation};
 use super::lexer::{lex, Tok, Token};
+use super::shapes::{interval, matrix, relation, top_level, union};
+use super::symbolic::parse_tokens;
 use super::value::MathValue;
 use super::{MathError, MAX_DEPTH, MAX_ELEMENTS};
 
@@ -102,14 +105,34 @@ const NOT_UNITS: &[&str] = &[
     "i",
 ];
 
+/// Unit words that may touch a number (`10cm`); any other word touching a number is a factor
+/// (`2ab`), and a word after a space is a unit when [`NOT_UNITS`] does not forbid it.
+const ATTACHED_UNITS: &[&str] = &[
+    "cm", "mm", "km", "kg", "mg", "lb", "lbs", "oz", "ft", "yd", "mi", "sec", "secs", "min",
+    "mins", "hr", "hrs", "ml", "mph", "kph", "kmh", "cents", "deg", "units",
+];
+
 /// Parses an answer (a number, tuple, set or named values) from answer text.
 pub fn parse_answer(text: &str) -> Result<MathValue, MathError> {
+    parse_answer_with_unit(text).map(|(v, _)| v)
+}
+
+/// [`parse_answer`], also returning the unit words stripped from its end (`cm` of `10\text{ cm}`).
+pub(crate) fn parse_answer_with_unit(text: &str) -> Result<(MathValue, Option<String>), MathError> {
     let mut toks = lex(text)?;
-    strip_trailing(&mut toks);
-    join_named(&mut toks);
+    let unit = strip_trailing(&mut toks);
+    parse_tokens_answer(toks).map(|v| (v, unit))
+}
+
+fn parse_tokens_answer(mut toks: Vec<Token>) -> Result<MathValue, MathError> {
     if toks.is_empty() {
         return Err(MathError::Empty);
     }
+    // Before `or` becomes a comma: `x < 1 or x > 2` is a union.
+    if let Some(region) = union(&toks)? {
+        return Ok(region);
+    }
+    join_named(&mut toks);
     let parts = split_commas(&toks)?;
     if parts.len() == 1 {
         return single(&toks, 0);
@@ -123,7 +146,7 @@ pub fn parse_answer(text: &str) -> Result<MathValue, MathError> {
         }
     }
     match (named.is_empty(), plain.is_empty()) {
-        (true, _) => Ok(MathValue::Tuple(plain)),
+        (true, _) => Ok(MathValue::List(plain)),
         (false, true) => Ok(MathValue::Named(named)),
         (false, false) => Err(MathError::Syntax(
             "some values are named and some are not".into(),
@@ -131,8 +154,8 @@ pub fn parse_answer(text: &str) -> Result<MathValue, MathError> {
     }
 }
 
-/// Drops sentence punctuation and unit words after the answer.
-fn strip_trailing(toks: &mut Vec<Token>) {
+/// Drops sentence punctuation and unit words after the answer; returns the unit words.
+fn strip_trailing(toks: &mut Vec<Token>) -> Option<String> {
     const ENDS: [&str; 4] = [".", ";", "!", "°"];
     while let Some(Token {
         tok: Tok::Other(s),
@@ -154,16 +177,27 @@ fn strip_trailing(toks: &mut Vec<Token>) {
         }
         toks.pop();
     }
-    // `90^\circ`.
+    // `90^\circ` and `90^{\circ}`.
     let n = toks.len();
-    if n >= 2
-        && matches!(&toks[n - 1].tok, Tok::Word(w) if w == "\\circ")
-        && toks[n - 2].tok == Tok::Caret
-    {
+    let circ = |t: &Token| matches!(&t.tok, Tok::Word(w) if w == "\\circ");
+    if n >= 2 && circ(&toks[n - 1]) && toks[n - 2].tok == Tok::Caret {
         toks.truncate(n - 2);
+    } else if n >= 4
+        && toks[n - 1].tok == Tok::RBrace
+        && circ(&toks[n - 2])
+        && toks[n - 3].tok == Tok::LBrace
+        && toks[n - 4].tok == Tok::Caret
+    {
+        toks.truncate(n - 4);
     }
     let mut words = 0;
+    let mut unit: Vec<String> = Vec::new();
     while let Some(last) = toks.last() {
+        if let Tok::Word(w) = &last.tok {
+            if !last.space_before && !ATTACHED_UNITS.contains(&w.as_str()) {
+                break;
+            }
+        }
         let unit_words: Vec<&str> = match &last.tok {
             Tok::Word(w) if !w.starts_with('\\') => vec![w.as_str()],
             Tok::Text(t) => t.split_whitespace().collect(),
@@ -201,46 +235,81 @@ fn strip_trailing(toks: &mut Vec<Token>) {
         if !is_unit || words > 2 || !after_value {
             break;
         }
+        unit.splice(0..0, unit_words.iter().map(|w| w.to_ascii_lowercase()));
         toks.pop();
     }
+    (!unit.is_empty()).then(|| unit.join(" "))
 }
 
-/// `x = 4 and y = -1/2`, `x = 4; y = 2`: an `and` or `;` right before another `name =`
-/// separates named values like a comma. (`4 and 5` stays unparseable.)
+/// `x = 4 and y = -1/2`, `x = 4; y = 2`, `1 and 2`, `(11, 7) or (7, 11)`: an `and` or `or`
+/// between two values, or a `;` before another `name =`, separates values like a comma.
 fn join_named(toks: &mut [Token]) {
-    for i in 0..toks.len().saturating_sub(2) {
-        let sep = match &toks[i].tok {
-            Tok::Word(w) => w.eq_ignore_ascii_case("and"),
-            Tok::Other(s) => s == ";",
-            _ => false,
+    for i in 1..toks.len().saturating_sub(1) {
+        let (word, semicolon) = match &toks[i].tok {
+            Tok::Word(w) | Tok::Text(w) => (
+                w.eq_ignore_ascii_case("and") || w.eq_ignore_ascii_case("or"),
+                false,
+            ),
+            Tok::Other(s) => (false, s == ";"),
+            _ => (false, false),
         };
-        if sep && matches!(toks[i + 1].tok, Tok::Var(_)) && toks[i + 2].tok == Tok::Eq {
+        let named_next = matches!(toks[i + 1].tok, Tok::Var(_))
+            && toks.get(i + 2).is_some_and(|t| t.tok == Tok::Eq);
+        let value_before = matches!(
+            toks[i - 1].tok,
+            Tok::Num { .. }
+                | Tok::Var(_)
+                | Tok::RParen
+                | Tok::RBracket
+                | Tok::RBrace
+                | Tok::SetClose
+                | Tok::MatrixClose
+        );
+        let value_after = matches!(
+            toks[i + 1].tok,
+            Tok::Num { .. }
+                | Tok::Var(_)
+                | Tok::Minus
+                | Tok::LParen
+                | Tok::LBracket
+                | Tok::SetOpen
+                | Tok::MatrixOpen
+                | Tok::Frac
+                | Tok::Sqrt
+        );
+        if (word && (named_next || (value_before && value_after))) || (semicolon && named_next) {
             toks[i].tok = Tok::Comma;
         }
     }
 }
 
-/// Splits at top-level commas; brackets of every kind nest.
-fn split_commas(toks: &[Token]) -> Result<Vec<&[Token]>, MathError> {
+/// Splits `toks` at the depth-0 tokens for which `sep` holds (brackets of every kind nest):
+/// each part with the separator that ends it (`None` for the last).
+pub(super) fn split_top(
+    toks: &[Token],
+    sep: impl Fn(&Token) -> bool,
+) -> Vec<(&[Token], Option<&Token>)> {
     let mut parts = Vec::new();
     let mut depth: i64 = 0;
     let mut start = 0;
     for (i, t) in toks.iter().enumerate() {
-        match t.tok {
-            Tok::LParen | Tok::LBracket | Tok::LBrace | Tok::SetOpen => depth += 1,
-            Tok::RParen | Tok::RBracket | Tok::RBrace | Tok::SetClose => depth -= 1,
-            Tok::Comma if depth == 0 => {
-                parts.push(&toks[start..i]);
-                start = i + 1;
-                if parts.len() > MAX_ELEMENTS {
-                    return Err(MathError::TooManyElements { max: MAX_ELEMENTS });
-                }
-            }
-            _ => {}
+        depth += t.tok.nesting();
+        if depth == 0 && t.tok.nesting() == 0 && sep(t) {
+            parts.push((&toks[start..i], Some(t)));
+            start = i + 1;
         }
     }
-    parts.push(&toks[start..]);
-    Ok(parts)
+    parts.push((&toks[start..], None));
+    parts
+}
+
+/// Splits at top-level commas.
+pub(super) fn split_commas(toks: &[Token]) -> Result<Vec<&[Token]>, MathError> {
+    let parts = split_top(toks, |t| t.tok == Tok::Comma);
+    if parts.len() > MAX_ELEMENTS + 1 {
+        return Err(MathError::TooManyElements { max: MAX_ELEMENTS });
+    }
+    Ok(parts.into_iter().map(|(p, _)| p).collect())
 }
 
 /// `x = rest` with a one-letter name: the name and the rest.
@@ -253,20 +322,71 @@ fn name_of(part: &[Token]) -> Option<(String, &[Token])> {
         {
             Some((n.clone(), rest))
         }
+        // `AB = 4`: a name of capital letters (a segment, an angle).
+        [Token {
+            tok: Tok::Word(n), ..
+        }, Token { tok: Tok::Eq, .. }, rest @ ..]
+            if !rest.is_empty() && n.bytes().all(|b| b.is_ascii_uppercase()) =>
+        {
+            Some((n.clone(), rest))
+        }
         _ => None,
     }
 }
 
 /// The whole answer when it has no top-level comma: maybe named, maybe an equation.
-fn single(toks: &[Token], depth: usize) -> Result<MathValue, MathError> {
+pub(super) fn single(toks: &[Token], depth: usize) -> Result<MathValue, MathError> {
+    // `1 \pm \sqrt{2}`: the set of both values (one `\pm` at most).
+    let pm: Vec<usize> = toks
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| matches!(&t.tok, Tok::Word(w) if w == "\\pm"))
+        .map(|(i, _)| i)
+        .collect();
+    if let [at] = pm.as_slice() {
+        let mut values = Vec::with_capacity(2);
+        for sign in [Tok::Plus, Tok::Minus] {
+            let mut v = toks.to_vec();
+            v[*at].tok = sign;
+            values.push(element(&v, depth + 1)?);
+        }
+        return Ok(MathValue::Set(values));
+    }
     if let Some((n, rest)) = name_of(toks) {
         if !rest.iter().any(|t| t.tok == Tok::Eq) {
             return Ok(MathValue::Named(vec![(n, element(rest, depth + 1)?)]));
         }
     }
+    if let [Token {
+        tok: Tok::Var(v), ..
+    }, Token {
+        tok: Tok::Word(w), ..
+    }, rest @ ..] = toks
+    {
+        if w == "\\in" {
+            return match element(rest, depth + 1)?.as_region() {
+                Some(r) => Ok(MathValue::Region(Region::of(Some(v.clone()), r.pieces))),
+                None => Err(MathError::Syntax("`\\in` needs an interval".into())),
+            };
+        }
+    }
+    if top_level(toks).any(|t| matches!(t.tok, Tok::Rel(_))) {
+        return relation(toks, depth);
+    }
     let sides: Vec<&[Token]> = toks.split(|t| t.tok == Tok::Eq).collect();
     if sides.len() == 1 {
         return element(toks, depth + 1);
+    }
+    // `f(x) = 1`: the left side is the asked quantity, a single application.
+    if let [lhs, rhs] = sides.as_slice() {
+        if let Ok(l) = parse_tokens(lhs) {
+            if let Some(a) = l.as_atom().filter(|a| a.contains('(')) {
+                let v = element(rhs, depth + 1)?;
+                if !v.as_sym().is_some_and(|s| s.mentions(a)) {
+                    return Ok(MathValue::Named(vec![(a.to_string(), v)]));
+                }
+            }
+        }
     }
     // `(x, y) = (4, -1/2)`.
     if let [lhs, rhs] = sides.as_slice() {
@@ -287,6 +407,15 @@ fn single(toks: &[Token], depth: usize) -> Result<MathValue, MathError> {
 
 /// An equation `12 + 35 = 47`: every side must have the same value, which is the answer.
 fn equation(sides: Vec<&[Token]>, depth: usize) -> Result<MathValue, MathError> {
+    // `3x + 2y = 6`: an equation with unknowns is a relation, not a checked identity.
+    if let [a, b] = sides.as_slice() {
+        let (l, r) = (element(a, depth + 1)?, element(b, depth + 1)?);
+        if let (Some(l), Some(r)) = (l.as_sym(), r.as_sym()) {
+            if !l.is_constant() || !r.is_constant() {
+                return Ok(MathValue::Relation(Relation::new(&l, None, &r)?));
+            }
+        }
+    }
     let mut last: Option<MathValue> = None;
     for side in sides {
         let v = element(side, depth + 1)?;
@@ -324,13 +453,31 @@ fn tuple_names(toks: &[Token]) -> Option<Vec<String>> {
 }
 
 /// One value: a tuple `(a, b)`, a set `\{a, b\}`, or a number.
-fn element(toks: &[Token], depth: usize) -> Result<MathValue, MathError> {
+pub(super) fn element(toks: &[Token], depth: usize) -> Result<MathValue, MathError> {
     if depth > MAX_DEPTH {
         return Err(MathError::TooDeep { max: MAX_DEPTH });
     }
     let (Some(first), Some(last)) = (toks.first(), toks.last()) else {
         return Err(MathError::Empty);
     };
+    if let Some(v) = interval(toks, depth)? {
+        return Ok(v);
+    }
+    if first.tok == Tok::MatrixOpen && matching_close(toks) == Some(toks.len() - 1) {
+        return matrix(&toks[1..toks.len() - 1], depth);
+    }
+    // `\left[\begin{array}…\end{array}\right]`, `(\begin{pmatrix}…\end{pmatrix})`.
+    if matches!(first.tok, Tok::LParen | Tok::LBracket)
+        && matching_close(toks) == Some(toks.len() - 1)
+        && toks.len() > 2
+        && toks[1].tok == Tok::MatrixOpen
+        && matching_close(&toks[1..toks.len() - 1]) == Some(toks.len() - 3)
+    {
+        return element(&toks[1..toks.len() - 1], depth + 1);
+    }
+    if first.tok == Tok::EmptySet && toks.len() == 1 {
+        return Ok(MathValue::Set(Vec::new()));
+    }
     let wrapped = toks.len() >= 2 && matching_close(toks) == Some(toks.len() - 1);
     if wrapped {
         let inner = &toks[1..toks.len() - 1];
@@ -369,34 +516,47 @@ fn element(toks: &[Token], depth: usize) -> Result<MathValue, MathError> {
             describe(&t.tok)
         )));
     }
-    let value: BigRational = evaluate(toks, &[])?;
+    let value: BigRational = match evaluate(toks, &[]) {
+        Ok(v) => v,
+        Err(
+            e @ (MathError::NotRational(_) | MathError::UnknownSymbol(_) | MathError::Syntax(_)),
+        ) => match parse_tokens(toks) {
+            Ok(s) => match s.as_rational() {
+                Some(q) => q,
+                None => return Ok(MathValue::Expr(s)),
+            },
+            Err(se) if se.is_limit() => return Err(se),
+            Err(_) => return Err(e),
+        },
+        Err(e) => return Err(e),
+    };
     Ok(MathValue::Number {
         value,
         percent: last.tok == Tok::Percent,
     })
 }
 
-/// Index of the bracket closing `toks[0]`, if `toks[0]` opens one.
-fn matching_close(toks: &[Token]) -> Option<usize> {
+/// Index of the bracket closing `toks[0]`, whatever its kind, if `toks[0]` opens one.
+pub(super) fn close_of(toks: &[Token]) -> Option<usize> {
+    if toks.first()?.tok.nesting() != 1 {
+        return None;
+    }
+    let mut depth = 0i64;
+    toks.iter().position(|t| {
+        depth += t.tok.nesting();
+        depth == 0
+    })
+}
+
+/// Index of the bracket closing `toks[0]`, if `toks[0]` opens one and the kinds match.
+pub(super) fn matching_close(toks: &[Token]) -> Option<usize> {
     let close = match toks.first()?.tok {
         Tok::LParen => Tok::RParen,
         Tok::LBracket => Tok::RBracket,
         Tok::LBrace => Tok::RBrace,
         Tok::SetOpen => Tok::SetClose,
+        Tok::MatrixOpen => Tok::MatrixClose,
         _ => return None,
     };
-    let mut depth = 0i64;
-    for (i, t) in toks.iter().enumerate() {
-        match t.tok {
-            Tok::LParen | Tok::LBracket | Tok::LBrace | Tok::SetOpen => depth += 1,
-            Tok::RParen | Tok::RBracket | Tok::RBrace | Tok::SetClose => {
-                depth -= 1;
-                if depth == 0 {
-                    return (t.tok == close).then_some(i);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
+    close_of(toks).filter(|&i| toks[i].tok == close)
 }

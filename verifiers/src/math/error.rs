@@ -22,6 +22,8 @@ pub enum MathError {
     TooManyElements { max: usize },
     #[error("the attempt's arithmetic needs more than {max} units of work")]
     WorkBudget { max: u64 },
+    #[error("over a bound: {0}")]
+    Bound(String),
     #[error("division by zero")]
     DivisionByZero,
     #[error("0^0 is undefined")]
@@ -50,6 +52,7 @@ impl MathError {
                 | MathError::ExponentTooLarge { .. }
                 | MathError::TooManyElements { .. }
                 | MathError::WorkBudget { .. }
+                | MathError::Bound(_)
         )
     }
 }

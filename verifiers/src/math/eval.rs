@@ -19,32 +19,25 @@ use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{ToPrimitive, Zero};
 
+use super::cursor::{deref_to_cursor, Cursor};
 use super::exact;
 use super::lexer::{Tok, Token};
-use super::{MathError, MAX_DEPTH};
+use super::MathError;
+#[cfg(doc)]
+use super::MAX_DEPTH;
 
 /// Evaluates the whole token slice as one expression; `vars` binds variable names.
 pub(crate) fn evaluate(
     toks: &[Token],
     vars: &[(String, BigRational)],
 ) -> Result<BigRational, MathError> {
-    if toks.is_empty() {
-        return Err(MathError::Empty);
-    }
     let mut p = Parser {
-        toks,
-        pos: 0,
-        depth: 0,
+        c: Cursor::new(toks)?,
         vars,
     };
     let v = p.expr()?;
-    match p.toks.get(p.pos) {
-        None => Ok(v),
-        Some(t) => Err(MathError::Syntax(format!(
-            "unexpected {}",
-            describe(&t.tok)
-        ))),
-    }
+    p.finish()?;
+    Ok(v)
 }
 
 /// A short human-readable name of a token, for error messages.
@@ -59,41 +52,13 @@ pub(crate) fn describe(t: &Tok) -> String {
 }
 
 struct Parser<'a> {
-    toks: &'a [Token],
-    pos: usize,
-    depth: usize,
+    c: Cursor<'a>,
     vars: &'a [(String, BigRational)],
 }
 
+deref_to_cursor!(Parser);
+
 impl Parser<'_> {
-    fn peek(&self) -> Option<&Tok> {
-        self.toks.get(self.pos).map(|t| &t.tok)
-    }
-
-    fn peek_at(&self, k: usize) -> Option<&Token> {
-        self.toks.get(self.pos + k)
-    }
-
-    fn eat(&mut self, want: &Tok) -> bool {
-        if self.peek() == Some(want) {
-            self.pos += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn expect(&mut self, want: &Tok) -> Result<(), MathError> {
-        if self.eat(want) {
-            return Ok(());
-        }
-        let found = self.peek().map_or_else(|| "the end".to_string(), describe);
-        Err(MathError::Syntax(format!(
-            "expected {}, found {found}",
-            describe(want)
-        )))
-    }
-
     fn expr(&mut self) -> Result<BigRational, MathError> {
         let mut acc = self.term()?;
         loop {
@@ -129,17 +94,14 @@ impl Parser<'_> {
         }
     }
 
-    /// Runs `f` one nesting level deeper, refusing past [`MAX_DEPTH`].
+    /// Runs `f` one nesting level deeper (see [`Cursor::descend`]).
     fn guarded(
         &mut self,
         f: fn(&mut Self) -> Result<BigRational, MathError>,
     ) -> Result<BigRational, MathError> {
-        if self.depth >= MAX_DEPTH {
-            return Err(MathError::TooDeep { max: MAX_DEPTH });
-        }
-        self.depth += 1;
+        self.descend()?;
         let r = f(self);
-        self.depth -= 1;
+        self.ascend();
         r
     }
 
@@ -157,16 +119,7 @@ impl Parser<'_> {
 
     fn power(&mut self) -> Result<BigRational, MathError> {
         let mut base = self.primary()?;
-        // A `!` right after a value is a factorial (never sentence punctuation: `5!` is 120);
-        // `n!!` is the double factorial, which is refused rather than read as `(n!)!`.
-        let bang = |p: &Self, k: usize| matches!(p.peek_at(k), Some(Token { tok: Tok::Other(s), space_before: false, .. }) if s == "!");
-        if bang(self, 0) {
-            if bang(self, 1) {
-                return Err(MathError::Syntax(
-                    "double factorial `!!` is not supported".into(),
-                ));
-            }
-            self.pos += 1;
+        if self.factorial_bang()? {
             base = exact::factorial(&base)?;
         }
         let mut v = if self.eat(&Tok::Caret) {
@@ -187,10 +140,9 @@ impl Parser<'_> {
     }
 
     fn primary(&mut self) -> Result<BigRational, MathError> {
-        let Some(t) = self.toks.get(self.pos) else {
+        let Some(t) = self.next_token() else {
             return Err(MathError::Syntax("expression ends early".into()));
         };
-        self.pos += 1;
         match &t.tok {
             Tok::Num { value, integer } => {
                 let whole = value.clone();

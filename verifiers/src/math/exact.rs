@@ -83,6 +83,10 @@ pub fn with_work_budget<T>(units: u64, f: impl FnOnce() -> T) -> (T, bool) {
 
 pub(crate) fn add(a: &BigRational, b: &BigRational) -> Result<BigRational, MathError> {
     check(size(a) + size(b) + 1)?;
+    // Integers need no gcd (`Ratio`'s operators always reduce).
+    if a.is_integer() && b.is_integer() {
+        return Ok(BigRational::from_integer(a.numer() + b.numer()));
+    }
     Ok(a + b)
 }
 
@@ -93,6 +97,9 @@ pub(crate) fn sub(a: &BigRational, b: &BigRational) -> Result<BigRational, MathE
 
 pub(crate) fn mul(a: &BigRational, b: &BigRational) -> Result<BigRational, MathError> {
     check(size(a) + size(b))?;
+    if a.is_integer() && b.is_integer() {
+        return Ok(BigRational::from_integer(a.numer() * b.numer()));
+    }
     Ok(a * b)
 }
 

@@ -17,6 +17,8 @@ pub enum AnswerSource {
     AnswerIs,
     /// No marker: the whole text.
     WholeText,
+    /// No marker: the last math span (`$...$`, `\(...\)`, `\[...\]`) in the text.
+    MathSpan,
     /// No marker: the last number in the text (opt-in fallback).
     LastNumber,
 }
@@ -42,24 +44,198 @@ pub fn extract_answer(text: &str) -> Option<(String, AnswerSource)> {
     (!whole.is_empty()).then_some((whole, AnswerSource::WholeText))
 }
 
-/// The last number in `text` (digits with `,` `.` `/` inside, an optional leading `-`).
+/// The last number in `text` (digits with `,` `.` `/` inside, an optional leading `-`) that
+/// is not part of a word (`AZYUK2A` holds no number).
 pub fn last_number(text: &str) -> Option<String> {
     let b = text.as_bytes();
-    let end = b.iter().rposition(u8::is_ascii_digit)? + 1;
-    let mut start = end;
-    while start > 0 {
-        let c = b[start - 1];
-        let inner = matches!(c, b',' | b'.' | b'/') && start >= 2 && b[start - 2].is_ascii_digit();
-        if c.is_ascii_digit() || inner {
+    let mut limit = b.len();
+    loop {
+        let end = b[..limit].iter().rposition(u8::is_ascii_digit)? + 1;
+        let mut start = end;
+        while start > 0 {
+            let c = b[start - 1];
+            let inner =
+                matches!(c, b',' | b'.' | b'/') && start >= 2 && b[start - 2].is_ascii_digit();
+            if c.is_ascii_digit() || inner {
+                start -= 1;
+            } else {
+                break;
+            }
+        }
+        let glued = |i: Option<usize>| {
+            i.and_then(|i| b.get(i))
+                .is_some_and(u8::is_ascii_alphabetic)
+        };
+        if glued(Some(end)) || glued(start.checked_sub(1)) {
+            limit = start;
+            continue;
+        }
+        if start > 0 && b[start - 1] == b'-' {
             start -= 1;
+        }
+        return text.get(start..end).map(str::to_string);
+    }
+}
+
+/// The math span (`$...$`, `$$...$$`, `\(...\)`, `\[...\]`) that ends last: the byte offset
+/// of its opening delimiter and its content.
+pub fn last_math_span(text: &str) -> Option<(usize, String)> {
+    // (end of the closing delimiter, opening delimiter, start and end of the content)
+    let mut best: Option<(usize, usize, usize, usize)> = None;
+    let mut keep = |end: usize, open: usize, from: usize, to: usize| {
+        if best.is_none_or(|(e, ..)| end > e) {
+            best = Some((end, open, from, to));
+        }
+    };
+    // Dollar spans pair up left to right; `$$` delimits display math.
+    let mut i = 0;
+    while let Some(open) = text[i..].find('$').map(|k| k + i) {
+        let delim = if text[open..].starts_with("$$") {
+            "$$"
         } else {
+            "$"
+        };
+        let from = open + delim.len();
+        let Some(close) = text[from..].find(delim).map(|k| k + from) else {
             break;
+        };
+        keep(close + delim.len(), open, from, close);
+        i = close + delim.len();
+    }
+    for (l, r) in [("\\(", "\\)"), ("\\[", "\\]")] {
+        let mut i = 0;
+        while let Some(open) = text[i..].find(l).map(|k| k + i) {
+            let from = open + l.len();
+            let Some(close) = text[from..].find(r).map(|k| k + from) else {
+                break;
+            };
+            keep(close + r.len(), open, from, close);
+            i = close + r.len();
         }
     }
-    if start > 0 && b[start - 1] == b'-' {
-        start -= 1;
+    best.map(|(_, open, from, to)| (open, clean(&text[from..to])))
+        .filter(|(_, s)| !s.is_empty())
+}
+
+/// Words that, among the last three before a math span, mean the span is not a committed
+/// answer: `not $5$`, `$4$ or $5$`, `about $3$`.
+const UNCOMMITTED: &[&str] = &[
+    "not",
+    "cannot",
+    "can't",
+    "isn't",
+    "never",
+    "no",
+    "nor",
+    "or",
+    "without",
+    "except",
+    "unless",
+    "if",
+    "neither",
+    "either",
+    "maybe",
+    "perhaps",
+    "approximately",
+    "about",
+    "roughly",
+    "around",
+    "nearly",
+    "almost",
+    "\\approx",
+    "≈",
+    "than",
+];
+
+/// The last math span of `text` when the words before it commit to it as the answer (see
+/// [`UNCOMMITTED`]).
+pub fn committed_math_span(text: &str) -> Option<String> {
+    let (open, span) = last_math_span(text)?;
+    // `The largest $n$ is 34`: a number after the span is the answer, not the span.
+    let close = text[open..]
+        .find(span.as_str())
+        .map_or(open, |k| open + k + span.len());
+    if text[close..].bytes().any(|b| b.is_ascii_digit()) {
+        return None;
     }
-    text.get(start..end).map(str::to_string)
+    let before = text[..open].to_ascii_lowercase();
+    let hedged = before
+        .split_whitespace()
+        .rev()
+        .take(3)
+        .map(|w| w.trim_matches(|c: char| c.is_ascii_punctuation() && c != '\\'))
+        .any(|w| UNCOMMITTED.contains(&w));
+    (!hedged).then_some(span)
+}
+
+/// The contents of the `\boxed{}` answers that end the text, when there are several in a row
+/// separated only by commas, `and`, `or` and layout (`\boxed{1} and \boxed{2}`): joined by
+/// commas, they form a list. `None` when the last box stands alone.
+pub fn trailing_boxes(text: &str) -> Option<String> {
+    let mut boxes: Vec<(usize, usize, &str)> = Vec::new();
+    let mut i = 0;
+    while let Some(at) = text[i..].find("\\boxed").map(|k| k + i) {
+        let rest = &text[at + "\\boxed".len()..];
+        let Some(inner) = rest.strip_prefix('{') else {
+            i = at + 1;
+            continue;
+        };
+        let mut depth = 1usize;
+        let mut end = None;
+        for (k, c) in inner.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = Some(k);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Some(k) = end else { break };
+        let start = at + "\\boxed{".len();
+        boxes.push((at, start + k + 1, &text[start..start + k]));
+        i = start + k + 1;
+        if boxes.len() > super::MAX_ELEMENTS {
+            return None;
+        }
+    }
+    let mut run = vec![boxes.pop()?];
+    while let Some(prev) = boxes.pop() {
+        let between = &text[prev.1..run[run.len() - 1].0];
+        let filler = between
+            .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '$' | '.'))
+            .all(|w| {
+                matches!(
+                    w,
+                    "" | "and"
+                        | "or"
+                        | "\\quad"
+                        | "\\text{and}"
+                        | "\\text{or}"
+                        | "\\("
+                        | "\\)"
+                        | "\\["
+                        | "\\]"
+                        | "\\)\\("
+                        | "\\],"
+                )
+            });
+        if !filler {
+            break;
+        }
+        run.push(prev);
+    }
+    (run.len() > 1).then(|| {
+        run.iter()
+            .rev()
+            .map(|b| b.2.trim())
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
 }
 
 /// Trims whitespace, markdown emphasis and sentence punctuation around a candidate.
@@ -108,23 +284,35 @@ fn line_rest(s: &str) -> &str {
     s.split('\n').next().unwrap_or("")
 }
 
+/// The first sentence of a line: up to a `.` followed by a space (`5. I hope it is correct.`
+/// gives `5`; `2.5` and `$x$.` keep their periods).
+fn sentence(s: &str) -> &str {
+    match s.find(". ") {
+        Some(i) => &s[..i],
+        None => s,
+    }
+}
+
 fn answer_line(text: &str, lower: &str) -> Option<(usize, String)> {
     let (at, len) = ["answer:", "answer :"]
         .iter()
         .filter_map(|m| lower.rfind(m).map(|i| (i, m.len())))
         .max()?;
     let rest = &text[at + len..];
-    let first = line_rest(rest);
+    let first = sentence(line_rest(rest));
     if !clean(first).is_empty() {
         return Some((at, first.to_string()));
     }
     let next = rest.split('\n').skip(1).find(|l| !clean(l).is_empty())?;
-    Some((at, next.to_string()))
+    Some((at, sentence(next).to_string()))
 }
 
 fn answer_is(text: &str, lower: &str) -> Option<(usize, String)> {
     let at = lower.rfind("answer is")?;
-    Some((at, line_rest(&text[at + "answer is".len()..]).to_string()))
+    Some((
+        at,
+        sentence(line_rest(&text[at + "answer is".len()..])).to_string(),
+    ))
 }
 
 #[cfg(test)]
@@ -177,5 +365,7 @@ mod tests {
         );
         assert_eq!(last_number("x is 2.5 then"), Some("2.5".into()));
         assert_eq!(last_number("none"), None);
+        assert_eq!(last_number("it is 7, not AZYUK2A"), Some("7".into()));
+        assert_eq!(last_number("x2"), None);
     }
 }

@@ -2,8 +2,10 @@
 
 use serde::Serialize;
 
-use super::answer::parse_answer;
-use super::extract::{extract_answer, last_number, AnswerSource};
+use super::answer::parse_answer_with_unit;
+use super::extract::{
+    committed_math_span, extract_answer, last_number, trailing_boxes, AnswerSource,
+};
 use super::lexer::{lex, Tok};
 use super::{MathError, MathValue};
 
@@ -71,18 +73,41 @@ pub fn grade_math(gold: &str, pred_text: &str) -> MathGrade {
 
 /// Grades free text `pred_text` against `gold`.
 pub fn grade_math_with(gold: &str, pred_text: &str, opts: MathOptions) -> MathGrade {
-    let gold_v = match parse_answer(gold.trim()) {
+    // The gold as an answer; else, like a prediction, the answer found in it (a solution text
+    // ending in `\boxed{}`); else it is compared as text.
+    let (gold_v, gold_unit) = match parse_answer_with_unit(gold.trim()) {
         Ok(v) => v,
-        Err(e) => return grade_as_text(gold, pred_text, &e),
+        Err(e) if e.is_limit() => {
+            return MathGrade::fail(None, None, format!("gold answer: {e}"), true);
+        }
+        Err(e) => match prediction(gold, MathOptions::default()) {
+            Ok(v) => v,
+            Err(e2) if e2.is_limit() => {
+                return MathGrade::fail(None, None, format!("gold answer: {e2}"), true);
+            }
+            Err(_) => return grade_as_text(gold, pred_text, &e),
+        },
     };
-    let pred_v = match prediction(pred_text, opts) {
+    let (pred_v, pred_unit) = match prediction(pred_text, opts) {
         Ok(v) => v,
         Err(e) => {
             let limit = e.is_limit();
             return MathGrade::fail(Some(&gold_v), None, format!("prediction: {e}"), limit);
         }
     };
+    let pred_v = decimal_comma(&gold_v, pred_v, pred_text, opts);
+    let gold_v = decimal_comma(&pred_v, gold_v, gold, MathOptions::default());
     let (g, p) = (gold_v.to_string(), pred_v.to_string());
+    if let (Some(gu), Some(pu)) = (&gold_unit, &pred_unit) {
+        if unit_key(gu) != unit_key(pu) {
+            return MathGrade::fail(
+                Some(&gold_v),
+                Some(&pred_v),
+                format!("expected {g} {gu}, got {p} {pu}: the units differ"),
+                false,
+            );
+        }
+    }
     if pred_v.equivalent(&gold_v) {
         MathGrade {
             correct: true,
@@ -106,7 +131,7 @@ pub fn grade_math_with(gold: &str, pred_text: &str, opts: MathOptions) -> MathGr
 /// right only if it is the same text up to layout ([`text_form`]). A gold answer that does not
 /// parse for another reason grades as an error unless the texts match.
 fn grade_as_text(gold: &str, pred_text: &str, gold_err: &MathError) -> MathGrade {
-    let g = text_form(gold);
+    let g = text_form(&answer_candidate(gold).map_or_else(|_| gold.to_string(), |(c, _)| c));
     let found = mull_data::cot::parse_completion(pred_text).final_answer;
     let p = extract_answer(found.as_deref().unwrap_or(pred_text)).map(|(c, _)| text_form(&c));
     let irrational = matches!(gold_err, MathError::NotRational(_));
@@ -154,36 +179,148 @@ fn text_form(s: &str) -> String {
     ] {
         t = t.replace(junk, "");
     }
-    t.chars()
+    let t: String = unwrap_text(&t)
+        .chars()
         .filter(|c| !c.is_whitespace() && *c != '$')
         .collect::<String>()
         .trim_end_matches('.')
-        .to_string()
+        .to_string();
+    // A multiple-choice letter: `(C)` is `C`.
+    match t.as_bytes() {
+        [b'(', c, b')'] if c.is_ascii_uppercase() => (*c as char).to_string(),
+        _ => t,
+    }
+}
+
+/// `\text{odd}` as `odd`: text commands around brace-free content are dropped.
+fn unwrap_text(s: &str) -> String {
+    const COMMANDS: [&str; 8] = [
+        "\\textnormal{",
+        "\\textbf{",
+        "\\textit{",
+        "\\textrm{",
+        "\\text{",
+        "\\mathrm{",
+        "\\mathbf{",
+        "\\mbox{",
+    ];
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    'scan: while !rest.is_empty() {
+        for c in COMMANDS {
+            if let Some(after) = rest.strip_prefix(c) {
+                if let Some(close) = after
+                    .find(['{', '}'])
+                    .filter(|k| after[*k..].starts_with('}'))
+                {
+                    out.push_str(&after[..close]);
+                    rest = &after[close + 1..];
+                    continue 'scan;
+                }
+            }
+        }
+        let mut chars = rest.chars();
+        if let Some(ch) = chars.next() {
+            out.push(ch);
+        }
+        rest = chars.as_str();
+    }
+    out
+}
+
+/// A unit's comparable form: lower case, no periods, no plural `s` (`Inches.` = `inch`).
+fn unit_key(u: &str) -> String {
+    let u = u.to_ascii_lowercase().replace('.', "");
+    let u = u
+        .strip_suffix("es")
+        .filter(|s| s.ends_with("ch"))
+        .unwrap_or(&u);
+    u.strip_suffix('s').unwrap_or(u).to_string()
+}
+
+/// `2,74` against a single number: a decimal comma, when the pair reading `(2, 74)` is the only
+/// other and the group after the comma is not three digits (then it would group thousands).
+/// Used both ways: for a prediction against a number gold, and for a gold against a number
+/// prediction.
+fn decimal_comma(gold: &MathValue, pred: MathValue, text: &str, opts: MathOptions) -> MathValue {
+    let MathValue::Number { .. } = gold else {
+        return pred;
+    };
+    if !matches!(&pred, MathValue::List(items) if items.len() == 2) {
+        return pred;
+    }
+    let Ok((cand, _)) = answer_candidate(text) else {
+        return pred;
+    };
+    let c = cand.trim();
+    let Some((int, frac)) = c.trim_start_matches('-').split_once(',') else {
+        return pred;
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    // Three digits after the comma group thousands, unless the head is `0` (`0,111`).
+    if !digits(int) || !digits(frac) || (frac.len() == 3 && int != "0") {
+        return pred;
+    }
+    match parse_checked(&c.replacen(',', ".", 1), opts) {
+        Ok((v, _)) => v,
+        Err(_) => pred,
+    }
+}
+
+/// The candidate answer text and where it came from: the `mull_data::cot` answer (a run of
+/// `\boxed{}` at the end of the text counts as a list), else [`extract_answer`] of the text.
+fn answer_candidate(text: &str) -> Result<(String, AnswerSource), MathError> {
+    let parsed = mull_data::cot::parse_completion(text);
+    if parsed.answer_source == Some(mull_data::cot::AnswerSource::Boxed) {
+        // No answer line: the marker said last wins (`\boxed{255} … Final Answer: The final
+        // answer is $10,455$`), and a run of boxes at the end is a list.
+        let tail = text.rfind("</think>").map_or(text, |i| &text[i..]);
+        if let Some((cand, src)) = extract_answer(tail) {
+            if src != AnswerSource::Boxed {
+                return Ok((cand, src));
+            }
+        }
+        if let Some(list) = trailing_boxes(tail) {
+            return Ok((list, AnswerSource::Boxed));
+        }
+    }
+    extract_answer(parsed.final_answer.as_deref().unwrap_or(text)).ok_or(MathError::NoAnswer)
 }
 
 /// Extracts and parses the predicted answer. The final answer is found by the chain-of-thought
 /// parser of `mull_data::cot` (so the CLI and the verifier agree on which answer counts);
 /// [`extract_answer`] then unwraps it (`\boxed{}` inside an answer line) or, when the parser
 /// found none, looks at the whole text.
-fn prediction(text: &str, opts: MathOptions) -> Result<MathValue, MathError> {
-    let found = mull_data::cot::parse_completion(text).final_answer;
-    let (cand, src) =
-        extract_answer(found.as_deref().unwrap_or(text)).ok_or(MathError::NoAnswer)?;
-    let parsed = parse_checked(&cand, opts);
-    match parsed {
-        Err(e) if src == AnswerSource::WholeText && opts.last_number_fallback && !e.is_limit() => {
-            let n = last_number(text).ok_or(MathError::NoAnswer)?;
-            parse_checked(&n, opts)
+fn prediction(text: &str, opts: MathOptions) -> Result<(MathValue, Option<String>), MathError> {
+    let (cand, src) = answer_candidate(text)?;
+    let e = match parse_checked(&cand, opts) {
+        Ok(v) => return Ok(v),
+        Err(e) if e.is_limit() => return Err(e),
+        Err(e) => e,
+    };
+    // A committed math span inside the candidate ("The final answer is $10,455$. I hope it is
+    // correct."), or, without a marker, in the whole text ("So we get $x = 5$.").
+    if let Some(span) = committed_math_span(&cand).filter(|s| s.trim() != cand.trim()) {
+        match parse_checked(&span, opts) {
+            Ok(v) => return Ok(v),
+            Err(e) if e.is_limit() => return Err(e),
+            Err(_) => {}
         }
-        Err(e) if src == AnswerSource::WholeText && !e.is_limit() => Err(MathError::Syntax(
-            format!("no answer marker, and the text is not an answer ({e})"),
-        )),
-        other => other,
     }
+    if src != AnswerSource::WholeText {
+        return Err(e);
+    }
+    if opts.last_number_fallback {
+        let n = last_number(text).ok_or(MathError::NoAnswer)?;
+        return parse_checked(&n, opts);
+    }
+    Err(MathError::Syntax(format!(
+        "no answer marker, and the text is not an answer ({e})"
+    )))
 }
 
-fn parse_checked(cand: &str, opts: MathOptions) -> Result<MathValue, MathError> {
-    let v = parse_answer(cand)?;
+fn parse_checked(cand: &str, opts: MathOptions) -> Result<(MathValue, Option<String>), MathError> {
+    let v = parse_answer_with_unit(cand)?;
     if opts.require_number_form {
         number_form(cand)?;
     }

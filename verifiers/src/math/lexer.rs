@@ -45,8 +45,46 @@ pub(crate) enum Tok {
     Eq,
     Frac,
     Sqrt,
+    /// `<`, `\le`, `≥`, `\neq`, …
+    Rel(Rel),
+    /// `\infty`, `∞`.
+    Infinity,
+    /// `\cup`, `∪`.
+    Union,
+    /// `\emptyset`, `\varnothing`, `∅`.
+    EmptySet,
+    /// `\begin{pmatrix}` (also `bmatrix`, `Bmatrix`, `matrix`, `smallmatrix`).
+    MatrixOpen,
+    /// `\end{pmatrix}` and the others.
+    MatrixClose,
+    /// `&`: a matrix column separator.
+    Amp,
+    /// `\\`: a matrix row separator.
+    RowSep,
     /// Anything else: sentence punctuation, comparison signs, arrows.
     Other(String),
+}
+
+impl Tok {
+    /// +1 for a bracket that opens (of any kind, `\begin{pmatrix}` too), -1 for one that
+    /// closes, else 0.
+    pub(crate) fn nesting(&self) -> i64 {
+        match self {
+            Tok::LParen | Tok::LBracket | Tok::LBrace | Tok::SetOpen | Tok::MatrixOpen => 1,
+            Tok::RParen | Tok::RBracket | Tok::RBrace | Tok::SetClose | Tok::MatrixClose => -1,
+            _ => 0,
+        }
+    }
+}
+
+/// A comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rel {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Ne,
 }
 
 /// A token with its byte span in the input and whether whitespace preceded it.
@@ -70,6 +108,8 @@ pub(crate) fn lex(text: &str) -> Result<Vec<Token>, MathError> {
     let mut out: Vec<Token> = Vec::new();
     let mut i = 0;
     let mut space = false;
+    // Bracket depth of the tokens before `scanned`, for numbers (see `lex_number`).
+    let (mut depth, mut scanned) = (0i64, 0usize);
     while i < b.len() {
         let c = b[i];
         let start = i;
@@ -88,7 +128,17 @@ pub(crate) fn lex(text: &str) -> Result<Vec<Token>, MathError> {
             continue;
         }
         if c.is_ascii_digit() || (c == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit)) {
-            let (tok, end) = lex_number(text, i)?;
+            // Inside `(`, `[` or `\{` a comma separates (`(12,102)` is a pair or an interval);
+            // outside, `12,102` groups thousands.
+            for t in &out[scanned..] {
+                match t.tok {
+                    Tok::LParen | Tok::LBracket | Tok::SetOpen => depth += 1,
+                    Tok::RParen | Tok::RBracket | Tok::SetClose => depth -= 1,
+                    _ => {}
+                }
+            }
+            scanned = out.len();
+            let (tok, end) = lex_number(text, i, depth <= 0)?;
             push(&mut out, tok, end, &mut space);
             i = end;
             continue;
@@ -116,7 +166,10 @@ pub(crate) fn lex(text: &str) -> Result<Vec<Token>, MathError> {
         let two = text.get(i..i + 2).unwrap_or("");
         let (tok, len) = match two {
             "**" => (Tok::Caret, 2),
-            "<=" | ">=" | "!=" | "=>" | "->" | "<-" => (Tok::Other(two.to_string()), 2),
+            "<=" => (Tok::Rel(Rel::Le), 2),
+            ">=" => (Tok::Rel(Rel::Ge), 2),
+            "!=" => (Tok::Rel(Rel::Ne), 2),
+            "=>" | "->" | "<-" => (Tok::Other(two.to_string()), 2),
             "==" | ":=" => (Tok::Eq, 2),
             "{," if text.get(i..i + 3) == Some("{,}") => (Tok::Comma, 3),
             _ => match c {
@@ -134,6 +187,9 @@ pub(crate) fn lex(text: &str) -> Result<Vec<Token>, MathError> {
                 b'}' => (Tok::RBrace, 1),
                 b',' => (Tok::Comma, 1),
                 b'=' => (Tok::Eq, 1),
+                b'<' => (Tok::Rel(Rel::Lt), 1),
+                b'>' => (Tok::Rel(Rel::Gt), 1),
+                b'&' => (Tok::Amp, 1),
                 _ => {
                     let ch = text[i..].chars().next().unwrap_or(' ');
                     let tok = match (ch, vulgar(ch)) {
@@ -145,6 +201,13 @@ pub(crate) fn lex(text: &str) -> Result<Vec<Token>, MathError> {
                         ('÷' | '∕', _) => Tok::Divide,
                         ('−', _) => Tok::Minus,
                         ('√', _) => Tok::Sqrt,
+                        ('≤' | '⩽', _) => Tok::Rel(Rel::Le),
+                        ('≥' | '⩾', _) => Tok::Rel(Rel::Ge),
+                        ('≠', _) => Tok::Rel(Rel::Ne),
+                        ('∞', _) => Tok::Infinity,
+                        ('∪', _) => Tok::Union,
+                        ('∅', _) => Tok::EmptySet,
+                        ('π', _) => Tok::Word("\\pi".into()),
                         ('\u{a0}' | '\u{2009}' | '\u{202f}', _) => {
                             space = true;
                             i += ch.len_utf8();
@@ -185,12 +248,18 @@ fn subscript(text: &str, end: usize, letter: &str) -> (String, usize) {
     (name, if braced { j + 1 } else { j })
 }
 
-/// A number: digits with optional thousands groups (`1,000` and `1{,}000`, each group exactly
-/// three digits, the first one to three) and an optional decimal part. `1,5` is not a number
-/// with a decimal comma: it lexes as `1`, `,`, `5`. The rule is lexical, so `(1,234)` is the
-/// number 1234 in parentheses; a pair needs a space or a non-three-digit group (`(1, 234)`).
-/// Scientific notation (`1e3`) is not a number here (`e` is a variable); `10^{3}` is.
-fn lex_number(text: &str, start: usize) -> Result<(Tok, usize), MathError> {
+/// What may separate groups of thousands: `1,000`, `1{,}000`, `1 000`, `1\,000`, thin spaces.
+const GROUP_SEPARATORS: &[&str] = &[
+    ",\\! ", ",\\!", ",", "{,}", " ", "\\,", "\\ ", "\u{2009}", "\u{202f}", "\u{a0}",
+];
+
+/// A number: digits with optional thousands groups (`1,000`, `1{,}000`, `1 000`, each group
+/// exactly three digits, the first one to three and not starting with `0`) and an optional
+/// decimal part. `1,5` lexes as `1`, `,`, `5` (the grader may read it as a decimal comma).
+/// When `commas` is false (inside `(`, `[` or `\{`) commas never group: `(1,234)` is a pair
+/// and `(12,102)` an interval, while `1,234` alone is 1234. Scientific notation (`1e3`) is not
+/// a number here (`e` is a variable); `10^{3}` is.
+fn lex_number(text: &str, start: usize, commas: bool) -> Result<(Tok, usize), MathError> {
     let b = text.as_bytes();
     let mut digits = String::new();
     let mut i = start;
@@ -198,15 +267,17 @@ fn lex_number(text: &str, start: usize) -> Result<(Tok, usize), MathError> {
         digits.push(b[i] as char);
         i += 1;
     }
-    if (1..=3).contains(&digits.len()) {
+    // `0,111` is not a thousands number (a decimal comma, or a pair).
+    if (1..=3).contains(&digits.len()) && !digits.starts_with('0') {
+        // Every group uses the separator of the first.
+        let mut kind: Option<&str> = None;
         loop {
-            let sep = if b.get(i) == Some(&b',') {
-                1
-            } else if text.get(i..i + 3) == Some("{,}") {
-                3
-            } else {
-                0
-            };
+            let found = GROUP_SEPARATORS.iter().find(|s| {
+                text[i..].starts_with(**s)
+                    && kind.is_none_or(|k| k == **s)
+                    && (commas || !s.starts_with([',', '{']))
+            });
+            let sep = found.map_or(0, |s| s.len());
             let g = i + sep;
             let group = sep > 0
                 && (g..g + 3).all(|k| b.get(k).is_some_and(u8::is_ascii_digit))
@@ -215,6 +286,7 @@ fn lex_number(text: &str, start: usize) -> Result<(Tok, usize), MathError> {
                 break;
             }
             digits.push_str(&text[g..g + 3]);
+            kind = found.copied();
             i = g + 3;
         }
     }
@@ -295,6 +367,45 @@ fn vulgar(c: char) -> Option<(i32, i32)> {
     })
 }
 
+/// Commands recognised after a doubled backslash (see [`lex_command`]).
+const ESCAPED_COMMANDS: &[&str] = &[
+    "frac",
+    "dfrac",
+    "tfrac",
+    "sqrt",
+    "cdot",
+    "times",
+    "div",
+    "text",
+    "mathrm",
+    "left",
+    "right",
+    "le",
+    "leq",
+    "ge",
+    "geq",
+    "ne",
+    "neq",
+    "lt",
+    "gt",
+    "infty",
+    "cup",
+    "pi",
+    "boxed",
+    "in",
+    "begin",
+    "end",
+    "sin",
+    "cos",
+    "tan",
+    "log",
+    "ln",
+    "emptyset",
+    "varnothing",
+    "circ",
+    "quad",
+];
+
 /// A backslash command at `start`; returns the index after it.
 fn lex_command(text: &str, start: usize, out: &mut Vec<Token>, space: &mut bool) -> usize {
     let b = text.as_bytes();
@@ -322,6 +433,18 @@ fn lex_command(text: &str, start: usize, out: &mut Vec<Token>, space: &mut bool)
             '{' => push(Tok::SetOpen, after),
             '}' => push(Tok::SetClose, after),
             '%' => push(Tok::Percent, after),
+            '\\' => {
+                // `\\frac`, `\\le`: a doubled backslash before a known command is an escaping
+                // artefact (JSON-escaped model output), not a row break followed by letters.
+                let letters = text[after..]
+                    .bytes()
+                    .take_while(u8::is_ascii_alphabetic)
+                    .count();
+                if letters > 0 && ESCAPED_COMMANDS.contains(&&text[after..after + letters]) {
+                    return lex_command(text, start + 1, out, space);
+                }
+                push(Tok::RowSep, after)
+            }
             ',' | ';' | ':' | '!' | ' ' | '(' | ')' | '[' | ']' | '$' => *space = true,
             _ => push(Tok::Other(ch.to_string()), after),
         }
@@ -336,7 +459,8 @@ fn lex_command(text: &str, start: usize, out: &mut Vec<Token>, space: &mut bool)
         "sqrt" => push(Tok::Sqrt, end),
         "cdot" | "times" | "ast" => push(Tok::Times, end),
         "div" => push(Tok::Divide, end),
-        "text" | "textrm" | "mathrm" | "mbox" | "textbf" | "mathbf" | "textit" | "operatorname" => {
+        "text" | "textrm" | "textnormal" | "mathrm" | "mbox" | "textbf" | "mathbf" | "textit"
+        | "operatorname" => {
             if b.get(end) == Some(&b'{') {
                 if let Some(close) = text[end..].find('}') {
                     let inner = text[end + 1..end + close].trim().to_string();
@@ -348,6 +472,41 @@ fn lex_command(text: &str, start: usize, out: &mut Vec<Token>, space: &mut bool)
         }
         "left" | "right" | "big" | "Big" | "bigg" | "Bigg" | "bigl" | "bigr" | "Bigl" | "Bigr"
         | "displaystyle" | "textstyle" | "boxed" | "quad" | "qquad" => *space = true,
+        "le" | "leq" | "leqslant" | "lt" => {
+            push(Tok::Rel(if name == "lt" { Rel::Lt } else { Rel::Le }), end)
+        }
+        "ge" | "geq" | "geqslant" | "gt" => {
+            push(Tok::Rel(if name == "gt" { Rel::Gt } else { Rel::Ge }), end)
+        }
+        "ne" | "neq" => push(Tok::Rel(Rel::Ne), end),
+        "infty" => push(Tok::Infinity, end),
+        "cup" => push(Tok::Union, end),
+        "emptyset" | "varnothing" => push(Tok::EmptySet, end),
+        "begin" | "end" => {
+            let env = text[end..]
+                .strip_prefix('{')
+                .and_then(|r| r.split_once('}'))
+                .map(|(env, _)| env);
+            match env {
+                Some("pmatrix" | "bmatrix" | "Bmatrix" | "matrix" | "smallmatrix" | "array") => {
+                    let mut after = end + env.map_or(0, str::len) + 2;
+                    // `\begin{array}{cc}`: the column specification is layout.
+                    if name == "begin" && env == Some("array") && text[after..].starts_with('{') {
+                        after += text[after..].find('}').map_or(0, |k| k + 1);
+                    }
+                    push(
+                        if name == "begin" {
+                            Tok::MatrixOpen
+                        } else {
+                            Tok::MatrixClose
+                        },
+                        after,
+                    );
+                    return after;
+                }
+                _ => push(Tok::Word(format!("\\{name}")), end),
+            }
+        }
         "lbrace" => push(Tok::SetOpen, end),
         "rbrace" => push(Tok::SetClose, end),
         _ => push(Tok::Word(format!("\\{name}")), end),

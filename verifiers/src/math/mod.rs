@@ -18,18 +18,25 @@
 //! Nothing here keeps global state; grading in a loop costs only the parse.
 
 mod answer;
+mod cursor;
 mod error;
 mod eval;
 mod exact;
 pub mod extract;
 mod grade;
+mod interval;
 pub(crate) mod lexer;
+mod shapes;
+mod symbolic;
 mod value;
 mod verifier;
 
 pub use answer::parse_answer;
 pub use error::MathError;
 pub use grade::{grade_math, grade_math_with, MathGrade, MathOptions};
+pub use interval::{End, Piece, Region, Relation};
+pub use lexer::Rel;
+pub use symbolic::Sym;
 pub use value::{canonical_rational, MathValue};
 pub use verifier::MathVerifier;
 

@@ -10,13 +10,25 @@
 //!   a `(...)` (`[1, 2]` is a closed interval or a list, `(1, 2)` a pair or an open interval);
 //!   sets ignore order and repetition;
 //! - named answers (`x = 4, y = -1/2`) match by name when both sides name the same variables,
-//!   otherwise by position, and against an unnamed tuple or number by position.
+//!   otherwise by position, and against an unnamed tuple or number by position; `y = 2x + 1`
+//!   matches `2x + 1` when `y` does not occur on the right; `x = 1, x = 2` is the set `{1, 2}`;
+//! - symbolic values ([`Sym`]) are equal when exactly equal (see [`super::symbolic`]);
+//! - a list without brackets (`1, 2`, `1 and 2`) is a list of answers: it matches another list
+//!   or a set as a set (order and repetition aside), and a tuple in order;
+//! - intervals and relations follow [`super::interval`]; `(a, b)` and `[a, b]` also match
+//!   the open and closed interval;
+//! - matrices match entry by entry; a one-row or one-column matrix also matches a tuple.
+//!
+//! Anything that cannot be decided within the bounds is unequal.
 
 use std::fmt;
 
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{Signed, Zero};
+
+use super::interval::{End, Piece, Region, Relation};
+use super::symbolic::Sym;
 
 /// An exact answer: a number, a tuple, a set, or named values.
 #[non_exhaustive]
@@ -35,6 +47,16 @@ pub enum MathValue {
     Set(Vec<MathValue>),
     /// `x = 4, y = -1/2`, in the order written.
     Named(Vec<(String, MathValue)>),
+    /// A value that is not a rational number: `2\sqrt{2}`, `\frac{x+1}{2}`, `3\pi`.
+    Expr(Sym),
+    /// A top-level list without brackets: `1, 2`.
+    List(Vec<MathValue>),
+    /// An interval, a union of intervals, or a one-variable relation.
+    Region(Region),
+    /// Any other relation or equation: `y \ge 2x + 1`.
+    Relation(Relation),
+    /// Rows of entries.
+    Matrix(Vec<Vec<MathValue>>),
 }
 
 impl MathValue {
@@ -64,31 +86,134 @@ impl MathValue {
                 let hundred = BigRational::from_integer(BigInt::from(100));
                 a == b || (*pb && !*pa && *a == b * &hundred)
             }
-            (Tuple(a), Tuple(b)) | (Bracketed(a), Bracketed(b)) => {
-                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.equivalent(y))
+            (Tuple(a), Tuple(b))
+            | (Bracketed(a), Bracketed(b))
+            | (List(a), Tuple(b))
+            | (Tuple(a), List(b)) => all_pairs(a, b),
+            // Lists without brackets are answers listed in any order (`1, 2` = `2, 1`).
+            (List(a), List(b)) => same_set(a, b),
+            (Set(a), Set(b)) | (List(a), Set(b)) | (Set(a), List(b)) => same_set(a, b),
+            (Named(a), Set(b)) | (Set(b), Named(a)) => {
+                one_name(a).is_some_and(|vals| same_set(&vals, b))
             }
-            (Set(a), Set(b)) => {
-                a.iter().all(|x| b.iter().any(|y| x.equivalent(y)))
-                    && b.iter().all(|y| a.iter().any(|x| x.equivalent(y)))
-            }
-            (Named(a), Named(b)) => {
-                let same_names =
-                    a.len() == b.len() && b.iter().all(|(n, _)| a.iter().any(|(m, _)| m == n));
-                if same_names {
-                    b.iter()
-                        .all(|(n, y)| a.iter().any(|(m, x)| m == n && x.equivalent(y)))
-                } else {
-                    a.len() == b.len() && a.iter().zip(b).all(|((_, x), (_, y))| x.equivalent(y))
-                }
-            }
-            (Named(a), Tuple(b)) | (Tuple(b), Named(a)) => {
+            (Named(a), Named(b)) => named(a, b),
+            (Named(a), Tuple(b) | List(b)) | (Tuple(b) | List(b), Named(a)) => {
                 a.len() == b.len() && a.iter().zip(b).all(|((_, x), y)| x.equivalent(y))
             }
-            (Named(a), other @ Number { .. }) | (other @ Number { .. }, Named(a)) => {
-                a.len() == 1 && a.first().is_some_and(|(_, x)| x.equivalent(other))
+            (Named(a), other @ (Number { .. } | Expr(_)))
+            | (other @ (Number { .. } | Expr(_)), Named(a)) => match a.as_slice() {
+                [(n, x)] => !other.mentions(n) && x.equivalent(other),
+                _ => false,
+            },
+            (Expr(_), Number { .. } | Expr(_)) | (Number { .. }, Expr(_)) => {
+                match (self.as_sym(), gold.as_sym()) {
+                    (Some(a), Some(b)) => a.equals(&b).unwrap_or(false),
+                    _ => false,
+                }
+            }
+            (Region(a), _) | (_, Region(a)) => {
+                let other = if matches!(self, Region(_)) {
+                    gold
+                } else {
+                    self
+                };
+                other
+                    .as_region()
+                    .is_some_and(|b| a.equals(&b).unwrap_or(false))
+            }
+            (Relation(a), Relation(b)) => a.equals(b).unwrap_or(false),
+            (Named(n), Relation(r)) | (Relation(r), Named(n)) => match n.as_slice() {
+                [(name, v)] => v.as_sym().is_some_and(|v| {
+                    super::interval::Relation::new(&Sym::variable(name), None, &v)
+                        .and_then(|m| m.equals(r))
+                        .unwrap_or(false)
+                }),
+                _ => false,
+            },
+            (Matrix(a), Matrix(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| all_pairs(x, y))
+            }
+            (Matrix(m), Tuple(t) | List(t) | Bracketed(t))
+            | (Tuple(t) | List(t) | Bracketed(t), Matrix(m)) => {
+                vector(m).is_some_and(|v| all_pairs(&v, t))
             }
             _ => false,
         }
+    }
+
+    /// The value as a symbolic expression, when it is a number or an expression.
+    pub(crate) fn as_sym(&self) -> Option<Sym> {
+        match self {
+            MathValue::Number { value, .. } => Some(Sym::rational(value.clone())),
+            MathValue::Expr(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+
+    /// Whether a number or expression mentions the variable `name`.
+    fn mentions(&self, name: &str) -> bool {
+        matches!(self, MathValue::Expr(s) if s.mentions(name))
+    }
+
+    /// The value read as an interval: `(a, b)` open, `[a, b]` closed, a region as itself.
+    pub(crate) fn as_region(&self) -> Option<Region> {
+        let ends = |items: &[MathValue], closed: bool| -> Option<Region> {
+            let [a, b] = items else { return None };
+            let piece = Piece {
+                lo: End::finite(a.as_sym()?, closed),
+                hi: End::finite(b.as_sym()?, closed),
+            };
+            Some(Region::of(None, vec![piece]))
+        };
+        match self {
+            MathValue::Region(r) => Some(r.clone()),
+            MathValue::Tuple(items) => ends(items, false),
+            MathValue::Bracketed(items) => ends(items, true),
+            _ => None,
+        }
+    }
+}
+
+fn all_pairs(a: &[MathValue], b: &[MathValue]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.equivalent(y))
+}
+
+fn same_set(a: &[MathValue], b: &[MathValue]) -> bool {
+    a.iter().all(|x| b.iter().any(|y| x.equivalent(y)))
+        && b.iter().all(|y| a.iter().any(|x| x.equivalent(y)))
+}
+
+/// `x = 1, x = 2`: the values, when every name is the same one.
+fn one_name(a: &[(String, MathValue)]) -> Option<Vec<MathValue>> {
+    let (first, _) = a.first()?;
+    a.iter()
+        .all(|(n, _)| n == first)
+        .then(|| a.iter().map(|(_, v)| v.clone()).collect())
+}
+
+fn named(a: &[(String, MathValue)], b: &[(String, MathValue)]) -> bool {
+    if let (Some(x), Some(y)) = (one_name(a), one_name(b)) {
+        if a.len() > 1 || b.len() > 1 {
+            return a.first().map(|p| &p.0) == b.first().map(|p| &p.0) && same_set(&x, &y);
+        }
+    }
+    let same_names = a.len() == b.len() && b.iter().all(|(n, _)| a.iter().any(|(m, _)| m == n));
+    if same_names {
+        b.iter()
+            .all(|(n, y)| a.iter().any(|(m, x)| m == n && x.equivalent(y)))
+    } else {
+        a.len() == b.len() && a.iter().zip(b).all(|((_, x), (_, y))| x.equivalent(y))
+    }
+}
+
+/// A one-row or one-column matrix's entries in order.
+fn vector(m: &[Vec<MathValue>]) -> Option<Vec<MathValue>> {
+    match m {
+        [row] => Some(row.clone()),
+        rows if rows.iter().all(|r| r.len() == 1) => {
+            Some(rows.iter().filter_map(|r| r.first().cloned()).collect())
+        }
+        _ => None,
     }
 }
 
@@ -190,6 +315,20 @@ impl fmt::Display for MathValue {
                 f.write_str("{")?;
                 join(f, &sorted)?;
                 f.write_str("}")
+            }
+            MathValue::Expr(e) => write!(f, "{e}"),
+            MathValue::List(items) => join(f, items),
+            MathValue::Region(r) => write!(f, "{r}"),
+            MathValue::Relation(r) => write!(f, "{r}"),
+            MathValue::Matrix(rows) => {
+                f.write_str("[")?;
+                for (i, row) in rows.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    join(f, row)?;
+                }
+                f.write_str("]")
             }
             MathValue::Named(items) => {
                 for (i, (n, x)) in items.iter().enumerate() {

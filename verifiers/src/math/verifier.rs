@@ -24,7 +24,9 @@ pub struct MathVerifier {
 impl MathVerifier {
     pub const NAME: &'static str = "math";
     /// 3: `n!` is a factorial and `[a, b]` is not `(a, b)` (both were equal to other answers).
-    pub const VERSION: u32 = 3;
+    /// 4: symbolic answers (expressions, radicals, π), intervals, relations, matrices, math
+    /// spans and trailing boxes, space-grouped thousands and decimal commas.
+    pub const VERSION: u32 = 4;
 
     pub fn new() -> Self {
         Self::default()
