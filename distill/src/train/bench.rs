@@ -25,6 +25,8 @@ pub struct TrainBench {
     pub parameters: usize,
     pub tokens_per_step: usize,
     pub seconds_per_step: f64,
+    /// Of which the optimizer update (gradient norm, clipping, AdamW).
+    pub optimizer_seconds_per_step: f64,
     pub tokens_per_second: f64,
     pub model_flops_per_second: f64,
     /// Model FLOPs per second over the measured matmul rate.
@@ -85,10 +87,13 @@ pub fn bench_train(
         .collect();
     let refs: Vec<&Example> = examples.iter().collect();
     let batch = Batch::new(&refs, 0);
+    let mut in_optimizer = 0f64;
     let mut step = || -> Result<(), TrainError> {
         let loss = completion_loss(&model, &batch)?;
         let grads = loss.backward()?;
+        let start = Instant::now();
         optimizer.step(&grads, 1e-4)?;
+        in_optimizer += start.elapsed().as_secs_f64();
         Ok(())
     };
     step()?;
@@ -97,6 +102,8 @@ pub fn bench_train(
         step()?;
     }
     let seconds_per_step = start.elapsed().as_secs_f64() / steps.max(1) as f64;
+    // Averaged over every step, the untimed first one included.
+    let optimizer_seconds_per_step = in_optimizer / (steps.max(1) + 1) as f64;
     let tokens_per_step = rows * sequence;
     let tokens_per_second = tokens_per_step as f64 / seconds_per_step;
     let per_token =
@@ -106,6 +113,7 @@ pub fn bench_train(
         parameters,
         tokens_per_step,
         seconds_per_step,
+        optimizer_seconds_per_step,
         tokens_per_second,
         model_flops_per_second,
         mfu: model_flops_per_second / matmul_flops.max(1.0),

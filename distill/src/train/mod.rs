@@ -8,6 +8,7 @@ pub mod batching;
 pub mod bench;
 pub mod checkpoint;
 pub mod data;
+mod fused_adamw;
 pub mod optimizer;
 pub mod prm;
 pub mod schedule;

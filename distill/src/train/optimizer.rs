@@ -6,7 +6,9 @@
 //! `θ ← θ·(1 − lr·λ)`, `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`,
 //! `θ ← θ − lr · (m / (1−β₁ᵗ)) / (√(v / (1−β₂ᵗ)) + ε)`. One-dimensional parameters (the RMSNorm
 //! gains) get no weight decay, as is usual. Before the update the gradients are scaled so that
-//! their global L2 norm is at most `clip`.
+//! their global L2 norm is at most `clip`. On the CPU the update is one fused pass per
+//! parameter ([`super::fused_adamw`]) and the moments are plain vectors; elsewhere it runs as
+//! tensor ops.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -14,7 +16,40 @@ use std::path::Path;
 use candle_core::backprop::GradStore;
 use candle_core::{Tensor, Var};
 
+use super::fused_adamw::{self, with_cpu_f32, Coefficients};
 use super::TrainError;
+
+/// One moment of one parameter: a vector the fused CPU pass updates in place, or a tensor.
+enum Moment {
+    Host(Vec<f32>),
+    Device(Tensor),
+}
+
+impl Moment {
+    /// Zeros shaped like `p`: on the host when `p` is a contiguous `f32` CPU tensor.
+    fn zeros(p: &Var) -> Result<Self, TrainError> {
+        match with_cpu_f32(p.as_tensor(), <[f32]>::len) {
+            Some(n) => Ok(Moment::Host(vec![0.0; n])),
+            None => Ok(Moment::Device(p.as_tensor().zeros_like()?)),
+        }
+    }
+
+    /// The moment as a tensor shaped like `p` (for saving).
+    fn tensor(&self, p: &Var) -> Result<Tensor, TrainError> {
+        match self {
+            Moment::Host(x) => Ok(Tensor::from_slice(x, p.dims(), p.device())?),
+            Moment::Device(t) => Ok(t.clone()),
+        }
+    }
+
+    /// A saved tensor as the same kind of moment as `self`.
+    fn replaced_by(&self, t: &Tensor) -> Result<Self, TrainError> {
+        match self {
+            Moment::Host(_) => Ok(Moment::Host(t.flatten_all()?.to_vec1::<f32>()?)),
+            Moment::Device(_) => Ok(Moment::Device(t.clone())),
+        }
+    }
+}
 
 /// AdamW settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -29,8 +64,8 @@ pub struct AdamWParams {
 /// The optimizer: parameters in a fixed (name) order and their moments.
 pub struct AdamW {
     params: Vec<(String, Var)>,
-    m: Vec<Tensor>,
-    v: Vec<Tensor>,
+    m: Vec<Moment>,
+    v: Vec<Moment>,
     step: u64,
     settings: AdamWParams,
 }
@@ -46,14 +81,13 @@ impl AdamW {
     /// Fresh state (zero moments) for `params`, which are sorted by name.
     pub fn new(mut params: Vec<(String, Var)>, settings: AdamWParams) -> Result<Self, TrainError> {
         params.sort_by(|a, b| a.0.cmp(&b.0));
-        let zeros = |p: &Var| p.as_tensor().zeros_like();
         let m = params
             .iter()
-            .map(|(_, p)| zeros(p))
+            .map(|(_, p)| Moment::zeros(p))
             .collect::<Result<_, _>>()?;
         let v = params
             .iter()
-            .map(|(_, p)| zeros(p))
+            .map(|(_, p)| Moment::zeros(p))
             .collect::<Result<_, _>>()?;
         Ok(AdamW {
             params,
@@ -99,7 +133,10 @@ impl AdamW {
                 .get(p.as_tensor())
                 .ok_or_else(|| TrainError::Invalid(format!("no gradient for {name}")))?
                 .clone();
-            squares += g.sqr()?.sum_all()?.to_scalar::<f32>()? as f64;
+            squares += match with_cpu_f32(&g, fused_adamw::sum_of_squares) {
+                Some(s) => s,
+                None => g.sqr()?.sum_all()?.to_scalar::<f32>()? as f64,
+            };
             gs.push(g);
         }
         let grad_norm = squares.sqrt();
@@ -111,20 +148,45 @@ impl AdamW {
         self.step += 1;
         let t = self.step as i32;
         let (bc1, bc2) = (1.0 - s.beta1.powi(t), 1.0 - s.beta2.powi(t));
-        for (i, (_, p)) in self.params.iter().enumerate() {
-            let g = (&gs[i] * scale)?;
-            let m = ((&self.m[i] * s.beta1)? + (&g * (1.0 - s.beta1))?)?;
-            let v = ((&self.v[i] * s.beta2)? + (g.sqr()? * (1.0 - s.beta2))?)?;
+        for (i, (name, p)) in self.params.iter().enumerate() {
             let decay = if p.as_tensor().rank() > 1 {
                 s.weight_decay
             } else {
                 0.0
             };
-            let theta = (p.as_tensor() * (1.0 - lr * decay))?;
-            let update = ((&m / bc1)? / ((&v / bc2)?.sqrt()? + s.eps)?)?;
-            p.set(&(theta - (update * lr)?)?)?;
-            self.m[i] = m;
-            self.v[i] = v;
+            match (&mut self.m[i], &mut self.v[i]) {
+                (Moment::Host(m), Moment::Host(v)) => {
+                    let c = Coefficients {
+                        scale: scale as f32,
+                        beta1: s.beta1 as f32,
+                        beta2: s.beta2 as f32,
+                        keep: (1.0 - lr * decay) as f32,
+                        lr: lr as f32,
+                        bc1: bc1 as f32,
+                        bc2: bc2 as f32,
+                        eps: s.eps as f32,
+                    };
+                    with_cpu_f32(&gs[i], |g| fused_adamw::update(p.as_tensor(), g, m, v, c))
+                        .ok_or_else(|| {
+                            TrainError::Invalid(format!("the gradient of {name} is not on the CPU"))
+                        })??;
+                }
+                (Moment::Device(m), Moment::Device(v)) => {
+                    let g = (&gs[i] * scale)?;
+                    let m_new = ((&*m * s.beta1)? + (&g * (1.0 - s.beta1))?)?;
+                    let v_new = ((&*v * s.beta2)? + (g.sqr()? * (1.0 - s.beta2))?)?;
+                    let theta = (p.as_tensor() * (1.0 - lr * decay))?;
+                    let update = ((&m_new / bc1)? / ((&v_new / bc2)?.sqrt()? + s.eps)?)?;
+                    p.set(&(theta - (update * lr)?)?)?;
+                    *m = m_new;
+                    *v = v_new;
+                }
+                _ => {
+                    return Err(TrainError::Invalid(format!(
+                        "the moments of {name} are of two kinds"
+                    )))
+                }
+            }
         }
         Ok(StepReport { grad_norm })
     }
@@ -132,9 +194,9 @@ impl AdamW {
     /// Writes the moments (`m.NAME`, `v.NAME`) to a safetensors file, through a temporary file.
     pub fn save(&self, path: &Path) -> Result<(), TrainError> {
         let mut tensors = HashMap::new();
-        for (i, (name, _)) in self.params.iter().enumerate() {
-            tensors.insert(format!("m.{name}"), self.m[i].clone());
-            tensors.insert(format!("v.{name}"), self.v[i].clone());
+        for (i, (name, p)) in self.params.iter().enumerate() {
+            tensors.insert(format!("m.{name}"), self.m[i].tensor(p)?);
+            tensors.insert(format!("v.{name}"), self.v[i].tensor(p)?);
         }
         let tmp = super::checkpoint::temporary(path);
         candle_core::safetensors::save(&tensors, &tmp)?;
@@ -165,7 +227,7 @@ impl AdamW {
                         message: format!("{key} has shape {:?}, not {:?}", t.dims(), p.dims()),
                     });
                 }
-                *slot = t.clone();
+                *slot = slot.replaced_by(t)?;
             }
         }
         self.step = step;

@@ -293,8 +293,8 @@ fn bench_train(rows: usize, sequence: usize, steps: usize) -> Result<()> {
         matmul / 1e9
     );
     println!(
-        "{:<8} {:>11} {:>8} {:>10} {:>10} {:>12} {:>6}",
-        "student", "parameters", "tokens", "s/step", "tokens/s", "GFLOP/s", "MFU"
+        "{:<8} {:>11} {:>8} {:>10} {:>10} {:>10} {:>12} {:>6}",
+        "student", "parameters", "tokens", "s/step", "AdamW s", "tokens/s", "GFLOP/s", "MFU"
     );
     for (name, hidden, layers, heads, intermediate) in
         [("~3M", 256, 4, 4, 688), ("~25M", 512, 8, 8, 1376)]
@@ -311,11 +311,12 @@ fn bench_train(rows: usize, sequence: usize, steps: usize) -> Result<()> {
         };
         let b = bench_train(&spec, rows, sequence, steps, matmul)?;
         println!(
-            "{:<8} {:>11} {:>8} {:>10.3} {:>10.0} {:>12.1} {:>5.1}%",
+            "{:<8} {:>11} {:>8} {:>10.3} {:>10.3} {:>10.0} {:>12.1} {:>5.1}%",
             name,
             b.parameters,
             b.tokens_per_step,
             b.seconds_per_step,
+            b.optimizer_seconds_per_step,
             b.tokens_per_second,
             b.model_flops_per_second / 1e9,
             100.0 * b.mfu
