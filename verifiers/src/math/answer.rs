@@ -108,9 +108,28 @@ const NOT_UNITS: &[&str] = &[
 /// Unit words that may touch a number (`10cm`); any other word touching a number is a factor
 /// (`2ab`), and a word after a space is a unit when [`NOT_UNITS`] does not forbid it.
 const ATTACHED_UNITS: &[&str] = &[
-    "cm", "mm", "km", "kg", "mg", "lb", "lbs", "oz", "ft", "yd", "mi", "sec", "secs", "min",
-    "mins", "hr", "hrs", "ml", "mph", "kph", "kmh", "cents", "deg", "units",
+    "rad", "deg", "km²", "cm²", "m²", "cm", "mm", "km", "kg", "mg", "lb", "lbs", "oz", "ft", "yd",
+    "mi", "sec", "secs", "min", "mins", "hr", "hrs", "ml", "mph", "kph", "kmh", "cents", "deg",
+    "units",
 ];
+
+/// Whether `w` can be a unit after a value: a known short unit (`cm`, `kg`), or a word of four
+/// or more letters (`apples`, `meters`) that neither qualifies nor changes the value (`never`,
+/// `possibly`, `thousand`, `squared`). Two- and three-letter words are otherwise products of
+/// variables (`2ab`), and single letters are variables.
+fn unit_word(w: &str) -> bool {
+    let bare = w.trim_end_matches('.');
+    let lower = bare.to_ascii_lowercase();
+    let shape = bare
+        .chars()
+        .all(|c| c.is_ascii_alphabetic() || c == '^' || c.is_ascii_digit());
+    let letters = bare.chars().take_while(char::is_ascii_alphabetic).count();
+    shape
+        && (ATTACHED_UNITS.contains(&lower.as_str())
+            || (letters >= 4
+                && !NOT_UNITS.contains(&lower.as_str())
+                && !super::commit::qualifies(&lower)))
+}
 
 /// Parses an answer (a number, tuple, set or named values) from answer text.
 pub fn parse_answer(text: &str) -> Result<MathValue, MathError> {
@@ -132,7 +151,7 @@ fn parse_tokens_answer(mut toks: Vec<Token>) -> Result<MathValue, MathError> {
     if let Some(region) = union(&toks)? {
         return Ok(region);
     }
-    join_named(&mut toks);
+    let alternatives = join_named(&mut toks);
     let parts = split_commas(&toks)?;
     if parts.len() == 1 {
         return single(&toks, 0);
@@ -146,6 +165,8 @@ fn parse_tokens_answer(mut toks: Vec<Token>) -> Result<MathValue, MathError> {
         }
     }
     match (named.is_empty(), plain.is_empty()) {
+        // `1 or 2` states alternatives: a set, never an ordered pair.
+        (true, _) if alternatives => Ok(MathValue::Set(plain)),
         (true, _) => Ok(MathValue::List(plain)),
         (false, true) => Ok(MathValue::Named(named)),
         (false, false) => Err(MathError::Syntax(
@@ -157,6 +178,8 @@ fn parse_tokens_answer(mut toks: Vec<Token>) -> Result<MathValue, MathError> {
 /// Drops sentence punctuation and unit words after the answer; returns the unit words.
 fn strip_trailing(toks: &mut Vec<Token>) -> Option<String> {
     const ENDS: [&str; 4] = [".", ";", "!", "°"];
+    // A degree sign is a unit too, so that `30^\circ` is not `30` radians.
+    let mut degrees = false;
     while let Some(Token {
         tok: Tok::Other(s),
         space_before,
@@ -172,8 +195,15 @@ fn strip_trailing(toks: &mut Vec<Token>) -> Option<String> {
                 Tok::Other(prev) => prev == "!",
                 _ => false,
             };
-        if !ENDS.contains(&s.as_str()) || touches_value {
+        // `0.333...` is not `0.333`: an ellipsis stays, and the answer does not parse.
+        let ellipsis = s == "."
+            && toks.len() >= 2
+            && matches!(&toks[toks.len() - 2].tok, Tok::Other(p) if p == ".");
+        if !ENDS.contains(&s.as_str()) || touches_value || ellipsis {
             break;
+        }
+        if s == "°" {
+            degrees = true;
         }
         toks.pop();
     }
@@ -182,6 +212,7 @@ fn strip_trailing(toks: &mut Vec<Token>) -> Option<String> {
     let circ = |t: &Token| matches!(&t.tok, Tok::Word(w) if w == "\\circ");
     if n >= 2 && circ(&toks[n - 1]) && toks[n - 2].tok == Tok::Caret {
         toks.truncate(n - 2);
+        degrees = true;
     } else if n >= 4
         && toks[n - 1].tok == Tok::RBrace
         && circ(&toks[n - 2])
@@ -189,6 +220,10 @@ fn strip_trailing(toks: &mut Vec<Token>) -> Option<String> {
         && toks[n - 4].tok == Tok::Caret
     {
         toks.truncate(n - 4);
+        degrees = true;
+    }
+    if degrees {
+        return Some("degree".into());
     }
     let mut words = 0;
     let mut unit: Vec<String> = Vec::new();
@@ -203,18 +238,15 @@ fn strip_trailing(toks: &mut Vec<Token>) -> Option<String> {
             Tok::Text(t) => t.split_whitespace().collect(),
             _ => break,
         };
-        if unit_words.iter().any(|w| w.eq_ignore_ascii_case("percent")) && unit_words.len() == 1 {
+        let percent = |w: &&str| w.eq_ignore_ascii_case("percent") || w.eq_ignore_ascii_case("pct");
+        if unit_words.iter().any(percent) && unit_words.len() == 1 {
             if let Some(t) = toks.last_mut() {
                 t.tok = Tok::Percent;
             }
             break;
         }
         words += unit_words.len();
-        let is_unit = unit_words.iter().all(|w| {
-            w.chars()
-                .all(|c| c.is_ascii_alphabetic() || c == '.' || c == '^' || c.is_ascii_digit())
-                && !NOT_UNITS.contains(&w.to_ascii_lowercase().as_str())
-        });
+        let is_unit = unit_words.iter().all(|w| unit_word(w));
         // A unit must follow a value, with nothing left dangling before it.
         let before = toks
             .len()
@@ -235,7 +267,7 @@ fn strip_trailing(toks: &mut Vec<Token>) -> Option<String> {
         if !is_unit || words > 2 || !after_value {
             break;
         }
-        unit.splice(0..0, unit_words.iter().map(|w| w.to_ascii_lowercase()));
+        unit.splice(0..0, unit_words.iter().map(|w| w.to_string()));
         toks.pop();
     }
     (!unit.is_empty()).then(|| unit.join(" "))
@@ -243,7 +275,9 @@ fn strip_trailing(toks: &mut Vec<Token>) -> Option<String> {
 
 /// `x = 4 and y = -1/2`, `x = 4; y = 2`, `1 and 2`, `(11, 7) or (7, 11)`: an `and` or `or`
 /// between two values, or a `;` before another `name =`, separates values like a comma.
-fn join_named(toks: &mut [Token]) {
+/// Returns whether an `or` was one of them.
+fn join_named(toks: &mut [Token]) -> bool {
+    let mut alternatives = false;
     for i in 1..toks.len().saturating_sub(1) {
         let (word, semicolon) = match &toks[i].tok {
             Tok::Word(w) | Tok::Text(w) => (
@@ -278,9 +312,12 @@ fn join_named(toks: &mut [Token]) {
                 | Tok::Sqrt
         );
         if (word && (named_next || (value_before && value_after))) || (semicolon && named_next) {
+            alternatives |=
+                matches!(&toks[i].tok, Tok::Word(w) | Tok::Text(w) if w.eq_ignore_ascii_case("or"));
             toks[i].tok = Tok::Comma;
         }
     }
+    alternatives
 }
 
 /// Splits `toks` at the depth-0 tokens for which `sep` holds (brackets of every kind nest):
@@ -449,7 +486,11 @@ fn tuple_names(toks: &[Token]) -> Option<Vec<String>> {
             _ => return None,
         }
     }
-    (names.len() > 1).then_some(names)
+    let distinct = names
+        .iter()
+        .enumerate()
+        .all(|(i, n)| !names[..i].contains(n));
+    (names.len() > 1 && distinct).then_some(names)
 }
 
 /// One value: a tuple `(a, b)`, a set `\{a, b\}`, or a number.
@@ -457,7 +498,7 @@ pub(super) fn element(toks: &[Token], depth: usize) -> Result<MathValue, MathErr
     if depth > MAX_DEPTH {
         return Err(MathError::TooDeep { max: MAX_DEPTH });
     }
-    let (Some(first), Some(last)) = (toks.first(), toks.last()) else {
+    let (Some(first), Some(_)) = (toks.first(), toks.last()) else {
         return Err(MathError::Empty);
     };
     if let Some(v) = interval(toks, depth)? {
@@ -532,7 +573,8 @@ pub(super) fn element(toks: &[Token], depth: usize) -> Result<MathValue, MathErr
     };
     Ok(MathValue::Number {
         value,
-        percent: last.tok == Tok::Percent,
+        // A `%` anywhere (`50% + 0`) means the value is already divided, never an omitted `%`.
+        percent: toks.iter().any(|t| t.tok == Tok::Percent),
     })
 }
 

@@ -192,6 +192,15 @@ impl Parser<'_> {
     /// After an integer literal: a proper fraction of integer literals that makes it a mixed
     /// number (`1 1/2`, `1\frac{1}{2}`); consumes it and returns its value if so.
     fn mixed_fraction(&mut self) -> Option<BigRational> {
+        // `1/2 1/2` is not `1/(2 1/2)`: a mixed number never follows an operator.
+        let after_operator = self.pos >= 2
+            && matches!(
+                self.toks.get(self.pos - 2).map(|t| &t.tok),
+                Some(Tok::Divide | Tok::Times | Tok::Caret)
+            );
+        if after_operator {
+            return None;
+        }
         let int_at = |k: usize| match self.peek_at(k).map(|t| &t.tok) {
             Some(Tok::Num {
                 value,

@@ -81,6 +81,16 @@ pub fn with_work_budget<T>(units: u64, f: impl FnOnce() -> T) -> (T, bool) {
     (out, exceeded)
 }
 
+/// Runs `f` under a work budget of `units` unless one is already set on this thread (then the
+/// outer one counts: a verifier's budget covers an attempt's steps and answer together).
+pub(crate) fn with_default_budget<T>(units: u64, f: impl FnOnce() -> T) -> T {
+    if BUDGET.with(|b| b.borrow().is_some()) {
+        f()
+    } else {
+        with_work_budget(units, f).0
+    }
+}
+
 pub(crate) fn add(a: &BigRational, b: &BigRational) -> Result<BigRational, MathError> {
     check(size(a) + size(b) + 1)?;
     // Integers need no gcd (`Ratio`'s operators always reduce).

@@ -21,6 +21,9 @@ pub enum AnswerSource {
     MathSpan,
     /// No marker: the last number in the text (opt-in fallback).
     LastNumber,
+    /// The marker said last does not commit to an answer (see [`super::commit`]): the string
+    /// is the reason.
+    Refused,
 }
 
 /// The candidate answer text and where it came from.
@@ -34,10 +37,17 @@ pub fn extract_answer(text: &str) -> Option<(String, AnswerSource)> {
             }
         }
     };
-    consider(boxed(text, &lower), AnswerSource::Boxed);
+    match boxed(text, &lower) {
+        Some((at, Ok(s))) => consider(Some((at, s)), AnswerSource::Boxed),
+        Some((at, Err(why))) => consider(Some((at, why)), AnswerSource::Refused),
+        None => {}
+    }
     consider(answer_line(text, &lower), AnswerSource::AnswerLine);
     consider(answer_is(text, &lower), AnswerSource::AnswerIs);
     if let Some((_, s, src)) = best {
+        if src == AnswerSource::Refused {
+            return Some((s, src));
+        }
         return Some((clean(&s), src));
     }
     let whole = clean(text);
@@ -117,55 +127,19 @@ pub fn last_math_span(text: &str) -> Option<(usize, String)> {
         .filter(|(_, s)| !s.is_empty())
 }
 
-/// Words that, among the last three before a math span, mean the span is not a committed
-/// answer: `not $5$`, `$4$ or $5$`, `about $3$`.
-const UNCOMMITTED: &[&str] = &[
-    "not",
-    "cannot",
-    "can't",
-    "isn't",
-    "never",
-    "no",
-    "nor",
-    "or",
-    "without",
-    "except",
-    "unless",
-    "if",
-    "neither",
-    "either",
-    "maybe",
-    "perhaps",
-    "approximately",
-    "about",
-    "roughly",
-    "around",
-    "nearly",
-    "almost",
-    "\\approx",
-    "≈",
-    "than",
-];
-
-/// The last math span of `text` when the words before it commit to it as the answer (see
-/// [`UNCOMMITTED`]).
+/// The last math span of `text` when the text commits to it as the answer (see
+/// [`super::commit`]): `So we get $x = 5$.`, not `$5$ is wrong` or `about $5$`.
 pub fn committed_math_span(text: &str) -> Option<String> {
     let (open, span) = last_math_span(text)?;
-    // `The largest $n$ is 34`: a number after the span is the answer, not the span.
     let close = text[open..]
         .find(span.as_str())
         .map_or(open, |k| open + k + span.len());
-    if text[close..].bytes().any(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let before = text[..open].to_ascii_lowercase();
-    let hedged = before
-        .split_whitespace()
-        .rev()
-        .take(3)
-        .map(|w| w.trim_matches(|c: char| c.is_ascii_punctuation() && c != '\\'))
-        .any(|w| UNCOMMITTED.contains(&w));
-    (!hedged).then_some(span)
+    // The closing delimiter belongs to the span.
+    let delim = ["$$", "$", "\\)", "\\]"]
+        .iter()
+        .find(|d| text[close..].trim_start().starts_with(**d))
+        .map_or(0, |d| text[close..].find(*d).map_or(0, |k| k + d.len()));
+    super::commit::committed(text, open, close + delim).then_some(span)
 }
 
 /// The contents of the `\boxed{}` answers that end the text, when there are several in a row
@@ -229,7 +203,11 @@ pub fn trailing_boxes(text: &str) -> Option<String> {
         }
         run.push(prev);
     }
-    (run.len() > 1).then(|| {
+    let (first, last) = (run[run.len() - 1].0, run[0].1);
+    if run.len() < 2 || !super::commit::committed(text, first, last) {
+        return None;
+    }
+    Some({
         run.iter()
             .rev()
             .map(|b| b.2.trim())
@@ -244,7 +222,10 @@ fn clean(s: &str) -> String {
     loop {
         let before = t.len();
         t = t.trim_matches(|c: char| c == '*' || c == '_' || c == '`' || c.is_whitespace());
-        t = t.strip_suffix('.').unwrap_or(t);
+        // One sentence period, never an ellipsis (`0.333...` is not `0.333`).
+        if !t.ends_with("..") {
+            t = t.strip_suffix('.').unwrap_or(t);
+        }
         t = t.strip_prefix(':').unwrap_or(t);
         if t.len() == before {
             return t.to_string();
@@ -252,7 +233,9 @@ fn clean(s: &str) -> String {
     }
 }
 
-fn boxed(text: &str, lower: &str) -> Option<(usize, String)> {
+/// The last `\boxed{}`/`\fbox{}`: its position and content, or why it is not a committed
+/// answer (nested in another box, hedged, part of an expression: see [`super::commit`]).
+fn boxed(text: &str, lower: &str) -> Option<(usize, Result<String, String>)> {
     let at = [r"\boxed", r"\fbox"]
         .iter()
         .filter_map(|m| lower.rfind(m).map(|i| (i, m.len())))
@@ -261,35 +244,70 @@ fn boxed(text: &str, lower: &str) -> Option<(usize, String)> {
     let rest = &text[start + len..];
     let open = rest.find(|c: char| !c.is_whitespace())?;
     if !rest[open..].starts_with('{') {
-        return Some((start, line_rest(rest).to_string()));
+        return Some((start, Ok(line_rest(rest).to_string())));
     }
     let mut depth = 0usize;
+    let mut close = None;
     for (i, c) in rest[open..].char_indices() {
         match c {
             '{' => depth += 1,
             '}' => {
                 depth = depth.saturating_sub(1);
                 if depth == 0 {
-                    return Some((start, rest[open + 1..open + i].to_string()));
+                    close = Some(open + i);
+                    break;
                 }
             }
             _ => {}
         }
     }
     // Unbalanced: take what there is.
-    Some((start, rest[open + 1..].to_string()))
+    let Some(close) = close else {
+        return Some((start, Ok(rest[open + 1..].to_string())));
+    };
+    let end = start + len + close + 1;
+    // `\boxed{4 \text{ or } \boxed{5}}`: the inner box is not the answer, the outer is unclear.
+    let enclosing = [r"\boxed", r"\fbox"]
+        .iter()
+        .filter_map(|m| lower[..start].rfind(m))
+        .any(|outer| {
+            let mut d = 0i64;
+            lower[outer..start].chars().for_each(|c| match c {
+                '{' => d += 1,
+                '}' => d -= 1,
+                _ => {}
+            });
+            d > 0
+        });
+    if enclosing {
+        return Some((start, Err("a box nested in another box".into())));
+    }
+    if !super::commit::committed(text, start, end) {
+        return Some((
+            start,
+            Err("the boxed answer is hedged, qualified or part of an expression".into()),
+        ));
+    }
+    Some((start, Ok(rest[open + 1..close].to_string())))
 }
 
 fn line_rest(s: &str) -> &str {
     s.split('\n').next().unwrap_or("")
 }
 
-/// The first sentence of a line: up to a `.` followed by a space (`5. I hope it is correct.`
-/// gives `5`; `2.5` and `$x$.` keep their periods).
+/// A line without a closing "I hope it is correct." (`5. I hope it is correct.` gives `5`);
+/// any other second sentence stays and makes the answer unparseable (`5. No wait, it is 6.`).
 fn sentence(s: &str) -> &str {
     match s.find(". ") {
-        Some(i) => &s[..i],
-        None => s,
+        Some(i)
+            if s[i + 2..]
+                .trim()
+                .to_ascii_lowercase()
+                .starts_with("i hope it is correct") =>
+        {
+            &s[..i]
+        }
+        _ => s,
     }
 }
 

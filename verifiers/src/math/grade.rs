@@ -58,8 +58,8 @@ impl MathGrade {
     ) -> Self {
         MathGrade {
             correct: false,
-            gold: gold.map(ToString::to_string),
-            pred: pred.map(ToString::to_string),
+            gold: gold.map(bounded),
+            pred: pred.map(bounded),
             reason,
             error,
         }
@@ -73,6 +73,26 @@ pub fn grade_math(gold: &str, pred_text: &str) -> MathGrade {
 
 /// Grades free text `pred_text` against `gold`.
 pub fn grade_math_with(gold: &str, pred_text: &str, opts: MathOptions) -> MathGrade {
+    // The verifier sets a budget for a whole attempt; alone, one grading gets its own.
+    super::exact::with_default_budget(super::MAX_WORK_PER_ATTEMPT, || {
+        grade_unbudgeted(gold, pred_text, opts)
+    })
+}
+
+/// Longest canonical text reported for a gold or predicted value, in characters.
+const MAX_REPORTED_CHARS: usize = 1000;
+
+/// A value's canonical text, cut at [`MAX_REPORTED_CHARS`] (a huge expansion is reported by
+/// its beginning, not written out in full).
+fn bounded(v: &MathValue) -> String {
+    let s = v.to_string();
+    match s.char_indices().nth(MAX_REPORTED_CHARS) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s,
+    }
+}
+
+fn grade_unbudgeted(gold: &str, pred_text: &str, opts: MathOptions) -> MathGrade {
     // The gold as an answer; else, like a prediction, the answer found in it (a solution text
     // ending in `\boxed{}`); else it is compared as text.
     let (gold_v, gold_unit) = match parse_answer_with_unit(gold.trim()) {
@@ -96,8 +116,7 @@ pub fn grade_math_with(gold: &str, pred_text: &str, opts: MathOptions) -> MathGr
         }
     };
     let pred_v = decimal_comma(&gold_v, pred_v, pred_text, opts);
-    let gold_v = decimal_comma(&pred_v, gold_v, gold, MathOptions::default());
-    let (g, p) = (gold_v.to_string(), pred_v.to_string());
+    let (g, p) = (bounded(&gold_v), bounded(&pred_v));
     if let (Some(gu), Some(pu)) = (&gold_unit, &pred_unit) {
         if unit_key(gu) != unit_key(pu) {
             return MathGrade::fail(
@@ -168,23 +187,45 @@ fn grade_as_text(gold: &str, pred_text: &str, gold_err: &MathError) -> MathGrade
 fn text_form(s: &str) -> String {
     let s: String = s.chars().take(super::MAX_INPUT_BYTES).collect();
     let mut t = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac");
-    for junk in [
-        "\\left",
-        "\\right",
-        "\\!",
-        "\\,",
-        "\\;",
-        "\\:",
-        "\\displaystyle",
-    ] {
-        t = t.replace(junk, "");
+    for junk in ["\\!", "\\,", "\\;", "\\:", "\\displaystyle"] {
+        t = t.replace(junk, " ");
     }
-    let t: String = unwrap_text(&t)
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '$')
-        .collect::<String>()
-        .trim_end_matches('.')
-        .to_string();
+    // `\left(` and `\right)` are layout; `\leftarrow` is not.
+    for sizing in ["\\left", "\\right"] {
+        let mut out = String::with_capacity(t.len());
+        let mut rest = t.as_str();
+        while let Some(i) = rest.find(sizing) {
+            let after = &rest[i + sizing.len()..];
+            out.push_str(&rest[..i]);
+            if after.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                out.push_str(sizing);
+            }
+            rest = after;
+        }
+        out.push_str(rest);
+        t = out;
+    }
+    // Whitespace matters only between two letters or digits (`1 2 3` is not `123`).
+    let unwrapped = unwrap_text(&t).replace('$', " ");
+    let chars: Vec<char> = unwrapped.trim().chars().collect();
+    let mut t = String::with_capacity(chars.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_whitespace() {
+            let prev = t.chars().last();
+            let next = chars[i + 1..].iter().find(|c| !c.is_whitespace());
+            let word = |c: Option<&char>| c.is_some_and(|c| c.is_alphanumeric());
+            if word(prev.as_ref()) && word(next) && prev != Some(' ') {
+                t.push(' ');
+            }
+        } else {
+            t.push(c);
+        }
+    }
+    // One sentence period goes; an ellipsis stays (`0.333...` is not `0.333`).
+    let t = match t.strip_suffix('.') {
+        Some(rest) if !rest.ends_with('.') => rest.to_string(),
+        _ => t,
+    };
     // A multiple-choice letter: `(C)` is `C`.
     match t.as_bytes() {
         [b'(', c, b')'] if c.is_ascii_uppercase() => (*c as char).to_string(),
@@ -228,9 +269,14 @@ fn unwrap_text(s: &str) -> String {
     out
 }
 
-/// A unit's comparable form: lower case, no periods, no plural `s` (`Inches.` = `inch`).
+/// A unit's comparable form: without periods; a word of four or more letters also without case
+/// and plural (`Inches.` = `inch`), while short units keep both (`mW` ≠ `MW`, `m` ≠ `ms`).
 fn unit_key(u: &str) -> String {
-    let u = u.to_ascii_lowercase().replace('.', "");
+    let u = u.replace('.', "");
+    if u.chars().filter(char::is_ascii_alphabetic).count() < 4 {
+        return u;
+    }
+    let u = u.to_ascii_lowercase();
     let u = u
         .strip_suffix("es")
         .filter(|s| s.ends_with("ch"))
@@ -270,21 +316,28 @@ fn decimal_comma(gold: &MathValue, pred: MathValue, text: &str, opts: MathOption
 /// The candidate answer text and where it came from: the `mull_data::cot` answer (a run of
 /// `\boxed{}` at the end of the text counts as a list), else [`extract_answer`] of the text.
 fn answer_candidate(text: &str) -> Result<(String, AnswerSource), MathError> {
+    // After `</think>` when the thinking is closed: the scratchpad's answers do not count.
+    let tail = text
+        .rfind("</think>")
+        .map_or(text, |i| &text[i + "</think>".len()..]);
     let parsed = mull_data::cot::parse_completion(text);
-    if parsed.answer_source == Some(mull_data::cot::AnswerSource::Boxed) {
-        // No answer line: the marker said last wins (`\boxed{255} … Final Answer: The final
-        // answer is $10,455$`), and a run of boxes at the end is a list.
-        let tail = text.rfind("</think>").map_or(text, |i| &text[i..]);
-        if let Some((cand, src)) = extract_answer(tail) {
-            if src != AnswerSource::Boxed {
-                return Ok((cand, src));
+    let found = match parsed.answer_source {
+        // An answer line is the strongest marker: what it holds is the candidate.
+        Some(mull_data::cot::AnswerSource::AnswerLine) => parsed.final_answer.as_deref(),
+        // Otherwise the marker said last wins (`\boxed{255} … Final Answer: The final answer is
+        // $10,455$`), and a run of boxes at the end is a list.
+        _ => {
+            if let Some(list) = trailing_boxes(tail) {
+                return Ok((list, AnswerSource::Boxed));
             }
+            None
         }
-        if let Some(list) = trailing_boxes(tail) {
-            return Ok((list, AnswerSource::Boxed));
-        }
+    };
+    match extract_answer(found.unwrap_or(tail)) {
+        Some((why, AnswerSource::Refused)) => Err(MathError::Syntax(why)),
+        Some(found) => Ok(found),
+        None => Err(MathError::NoAnswer),
     }
-    extract_answer(parsed.final_answer.as_deref().unwrap_or(text)).ok_or(MathError::NoAnswer)
 }
 
 /// Extracts and parses the predicted answer. The final answer is found by the chain-of-thought
@@ -311,7 +364,10 @@ fn prediction(text: &str, opts: MathOptions) -> Result<(MathValue, Option<String
         return Err(e);
     }
     if opts.last_number_fallback {
-        let n = last_number(text).ok_or(MathError::NoAnswer)?;
+        let tail = text
+            .rfind("</think>")
+            .map_or(text, |i| &text[i + "</think>".len()..]);
+        let n = last_number(tail).ok_or(MathError::NoAnswer)?;
         return parse_checked(&n, opts);
     }
     Err(MathError::Syntax(format!(

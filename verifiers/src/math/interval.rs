@@ -153,6 +153,12 @@ pub struct Relation {
 impl Relation {
     /// `lhs R rhs`, normalised so that `R` is `<`, `≤`, `≠` or `=`.
     pub(crate) fn new(lhs: &Sym, rel: Option<Rel>, rhs: &Sym) -> Result<Self, MathError> {
+        // `\frac{x^2 y}{x} \le 0` is not `xy \le 0` (at x = 0, and in sign): no fractions.
+        if !lhs.is_polynomial() || !rhs.is_polynomial() {
+            return Err(MathError::Syntax(
+                "a relation between fractions with unknowns in a denominator".into(),
+            ));
+        }
         Ok(match rel {
             Some(Rel::Gt | Rel::Ge) => Relation {
                 diff: rhs.sub(lhs)?,

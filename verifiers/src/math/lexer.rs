@@ -279,9 +279,12 @@ fn lex_number(text: &str, start: usize, commas: bool) -> Result<(Tok, usize), Ma
             });
             let sep = found.map_or(0, |s| s.len());
             let g = i + sep;
+            // `1 200/400` is a mixed number, not 1200/400.
+            let spaced = found.is_some_and(|s| !s.starts_with([',', '{']));
             let group = sep > 0
                 && (g..g + 3).all(|k| b.get(k).is_some_and(u8::is_ascii_digit))
-                && !b.get(g + 3).is_some_and(u8::is_ascii_digit);
+                && !b.get(g + 3).is_some_and(u8::is_ascii_digit)
+                && !(spaced && b.get(g + 3) == Some(&b'/'));
             if !group {
                 break;
             }
@@ -325,6 +328,37 @@ fn lex_number(text: &str, start: usize, commas: bool) -> Result<(Tok, usize), Ma
     } else {
         BigRational::new(numer, denom)
     };
+    // `1e-3`, `2.5E4`: scientific notation, exact (`2e` alone stays 2·e).
+    if let Some(rest) = text[i..].strip_prefix(['e', 'E']) {
+        let sign_len = usize::from(rest.starts_with(['+', '-']));
+        let digits = rest[sign_len..]
+            .bytes()
+            .take_while(u8::is_ascii_digit)
+            .count();
+        if digits > 0 {
+            let exponent: i64 = rest[..sign_len + digits].parse().unwrap_or(i64::MAX);
+            if exponent.unsigned_abs() > MAX_LITERAL_DIGITS as u64 {
+                return Err(MathError::LiteralTooLong {
+                    digits: usize::try_from(exponent.unsigned_abs()).unwrap_or(usize::MAX),
+                    max: MAX_LITERAL_DIGITS,
+                });
+            }
+            let ten = num_traits::pow(BigInt::from(10u8), exponent.unsigned_abs() as usize);
+            let scale = BigRational::from_integer(ten);
+            value = if exponent < 0 {
+                value / scale
+            } else {
+                value * scale
+            };
+            return Ok((
+                Tok::Num {
+                    value,
+                    integer: false,
+                },
+                i + 1 + sign_len + digits,
+            ));
+        }
+    }
     // `1½`: a vulgar fraction right after an integer makes a mixed number.
     if integer {
         if let Some((c, (n, d))) = text[i..]
@@ -454,9 +488,13 @@ fn lex_command(text: &str, start: usize, out: &mut Vec<Token>, space: &mut bool)
     match name {
         "frac" | "dfrac" | "tfrac" | "cfrac" => {
             push(Tok::Frac, end);
-            return frac_shorthand(text, end, out);
+            return digit_arguments(text, end, out, 2);
         }
-        "sqrt" => push(Tok::Sqrt, end),
+        "sqrt" => {
+            push(Tok::Sqrt, end);
+            // `\sqrt23` is LaTeX for `\sqrt{2}3`: a bare argument is one character.
+            return digit_arguments(text, end, out, 1);
+        }
         "cdot" | "times" | "ast" => push(Tok::Times, end),
         "div" => push(Tok::Divide, end),
         "text" | "textrm" | "textnormal" | "mathrm" | "mbox" | "textbf" | "mathbf" | "textit"
@@ -514,11 +552,12 @@ fn lex_command(text: &str, start: usize, out: &mut Vec<Token>, space: &mut bool)
     end
 }
 
-/// `\frac12` and `\frac1{2}`: a digit argument without braces is one digit. Emits the braces
-/// the parser expects; returns the index after what it consumed.
-fn frac_shorthand(text: &str, mut i: usize, out: &mut Vec<Token>) -> usize {
+/// `\frac12`, `\frac1{2}`, `\sqrt2`: a digit argument without braces is one digit. Emits the
+/// braces the parser expects for up to `args` arguments; returns the index after what it
+/// consumed.
+fn digit_arguments(text: &str, mut i: usize, out: &mut Vec<Token>, args: usize) -> usize {
     let b = text.as_bytes();
-    for _ in 0..2 {
+    for _ in 0..args {
         let mut j = i;
         while b.get(j) == Some(&b' ') {
             j += 1;

@@ -18,6 +18,7 @@
 //! Nothing here keeps global state; grading in a loop costs only the parse.
 
 mod answer;
+mod commit;
 mod cursor;
 mod error;
 mod eval;

@@ -87,7 +87,10 @@ fn lone_var(toks: &[Token]) -> Option<String> {
     match toks {
         [Token {
             tok: Tok::Var(v), ..
-        }] => Some(v.clone()),
+        }] if v != "e" => Some(v.clone()),
+        [Token {
+            tok: Tok::Var(_), ..
+        }] => None,
         _ => parse_tokens(toks)
             .ok()?
             .as_atom()

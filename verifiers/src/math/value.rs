@@ -91,14 +91,29 @@ impl MathValue {
             | (List(a), Tuple(b))
             | (Tuple(a), List(b)) => all_pairs(a, b),
             // Lists without brackets are answers listed in any order (`1, 2` = `2, 1`).
-            (List(a), List(b)) => same_set(a, b),
+            (List(a), List(b)) if distinct_values(a) && distinct_values(b) => same_set(a, b),
+            (List(a), List(b)) => same_multiset(a, b),
             (Set(a), Set(b)) | (List(a), Set(b)) | (Set(a), List(b)) => same_set(a, b),
             (Named(a), Set(b)) | (Set(b), Named(a)) => {
                 one_name(a).is_some_and(|vals| same_set(&vals, b))
             }
             (Named(a), Named(b)) => named(a, b),
-            (Named(a), Tuple(b) | List(b)) | (Tuple(b) | List(b), Named(a)) => {
-                a.len() == b.len() && a.iter().zip(b).all(|((_, x), y)| x.equivalent(y))
+            // `x = 1, x = 2` against `1, 2`: alternatives, compared as a set.
+            (Named(a), List(b)) | (List(b), Named(a)) if a.len() > 1 && one_name(a).is_some() => {
+                one_name(a).is_some_and(|vals| same_set(&vals, b))
+            }
+            // A list without brackets by position, as written; a tuple only when the names are
+            // distinct and in order (`x = 4, y = -1/2` is the pair `(4, -1/2)`; `y = 1, x = 2`
+            // is not `(1, 2)`).
+            (Named(a), List(b)) | (List(b), Named(a)) => {
+                distinct(a)
+                    && a.len() == b.len()
+                    && a.iter().zip(b).all(|((_, x), y)| x.equivalent(y))
+            }
+            (Named(a), Tuple(b)) | (Tuple(b), Named(a)) => {
+                ascending(a)
+                    && a.len() == b.len()
+                    && a.iter().zip(b).all(|((_, x), y)| x.equivalent(y))
             }
             (Named(a), other @ (Number { .. } | Expr(_)))
             | (other @ (Number { .. } | Expr(_)), Named(a)) => match a.as_slice() {
@@ -133,8 +148,7 @@ impl MathValue {
             (Matrix(a), Matrix(b)) => {
                 a.len() == b.len() && a.iter().zip(b).all(|(x, y)| all_pairs(x, y))
             }
-            (Matrix(m), Tuple(t) | List(t) | Bracketed(t))
-            | (Tuple(t) | List(t) | Bracketed(t), Matrix(m)) => {
+            (Matrix(m), Tuple(t) | List(t)) | (Tuple(t) | List(t), Matrix(m)) => {
                 vector(m).is_some_and(|v| all_pairs(&v, t))
             }
             _ => false,
@@ -178,6 +192,28 @@ fn all_pairs(a: &[MathValue], b: &[MathValue]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.equivalent(y))
 }
 
+/// No two equal values (`3, 4, 4` has two).
+fn distinct_values(a: &[MathValue]) -> bool {
+    a.iter()
+        .enumerate()
+        .all(|(i, x)| a[..i].iter().all(|y| !x.equivalent(y)))
+}
+
+/// Equal as multisets: `3, 4, 4` is not `3, 3, 4`.
+fn same_multiset(a: &[MathValue], b: &[MathValue]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut used = vec![false; b.len()];
+    a.iter().all(|x| {
+        let hit = (0..b.len()).find(|&j| !used[j] && x.equivalent(&b[j]));
+        if let Some(j) = hit {
+            used[j] = true;
+        }
+        hit.is_some()
+    })
+}
+
 fn same_set(a: &[MathValue], b: &[MathValue]) -> bool {
     a.iter().all(|x| b.iter().any(|y| x.equivalent(y)))
         && b.iter().all(|y| a.iter().any(|x| x.equivalent(y)))
@@ -191,19 +227,33 @@ fn one_name(a: &[(String, MathValue)]) -> Option<Vec<MathValue>> {
         .then(|| a.iter().map(|(_, v)| v.clone()).collect())
 }
 
+/// Named values against named values: the same names with equal values; or, when a name is
+/// repeated (`x = 1, x = 2`: alternatives), one name on both sides and the same set of values.
+/// Different names never match by position (`y = 1, z = 2` is not `x = 1, y = 2`).
 fn named(a: &[(String, MathValue)], b: &[(String, MathValue)]) -> bool {
-    if let (Some(x), Some(y)) = (one_name(a), one_name(b)) {
-        if a.len() > 1 || b.len() > 1 {
-            return a.first().map(|p| &p.0) == b.first().map(|p| &p.0) && same_set(&x, &y);
+    if distinct(a) && distinct(b) {
+        let same_names = a.len() == b.len() && b.iter().all(|(n, _)| a.iter().any(|(m, _)| m == n));
+        return same_names
+            && b.iter()
+                .all(|(n, y)| a.iter().any(|(m, x)| m == n && x.equivalent(y)));
+    }
+    match (one_name(a), one_name(b)) {
+        (Some(x), Some(y)) => {
+            a.first().map(|p| &p.0) == b.first().map(|p| &p.0) && same_set(&x, &y)
         }
+        _ => false,
     }
-    let same_names = a.len() == b.len() && b.iter().all(|(n, _)| a.iter().any(|(m, _)| m == n));
-    if same_names {
-        b.iter()
-            .all(|(n, y)| a.iter().any(|(m, x)| m == n && x.equivalent(y)))
-    } else {
-        a.len() == b.len() && a.iter().zip(b).all(|((_, x), (_, y))| x.equivalent(y))
-    }
+}
+
+fn distinct(a: &[(String, MathValue)]) -> bool {
+    a.iter()
+        .enumerate()
+        .all(|(i, (n, _))| a[..i].iter().all(|(m, _)| m != n))
+}
+
+/// Names strictly in order (`x < y < z`, `x_1 < x_2`, `a < b`): the order of a tuple.
+fn ascending(a: &[(String, MathValue)]) -> bool {
+    a.windows(2).all(|w| w[0].0 < w[1].0)
 }
 
 /// A one-row or one-column matrix's entries in order.

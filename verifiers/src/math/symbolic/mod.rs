@@ -109,7 +109,12 @@ impl Sym {
 
     /// Whether the variable or constant `name` occurs (not counting inside function arguments).
     pub fn mentions(&self, name: &str) -> bool {
-        self.num.has_atom(name) || self.den.has_atom(name)
+        self.num.mentions(name) || self.den.mentions(name)
+    }
+
+    /// Whether the value is a polynomial (no denominator with atoms).
+    pub fn is_polynomial(&self) -> bool {
+        self.den.is_one()
     }
 
     pub(crate) fn add(&self, o: &Sym) -> Result<Self, MathError> {
@@ -139,6 +144,13 @@ impl Sym {
         if o.num.is_zero() {
             return Err(MathError::DivisionByZero);
         }
+        // `\frac{\sin \pi}{\sin \pi}`: an application may be zero for a reason outside this
+        // algebra, and cross-multiplication would then accept 0/0.
+        if o.num.may_vanish() {
+            return Err(MathError::Syntax(
+                "division by an expression with a function in it".into(),
+            ));
+        }
         Sym::fraction(self.num.mul(&o.den)?, self.den.mul(&o.num)?)
     }
 
@@ -153,6 +165,11 @@ impl Sym {
                 0 => Err(MathError::ZeroToZero),
                 _ => Err(MathError::DivisionByZero),
             };
+        }
+        if k < 0 && self.num.may_vanish() {
+            return Err(MathError::Syntax(
+                "a negative power of an expression with a function in it".into(),
+            ));
         }
         let (n, d) = (self.num.pow(mag)?, self.den.pow(mag)?);
         if k >= 0 {

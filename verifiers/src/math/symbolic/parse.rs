@@ -111,6 +111,17 @@ impl Parser<'_> {
                 acc = acc.div(&self.unary()?)?;
                 after_division = true;
             } else if self.starts_factor() {
+                // `2\frac{1}{2}` is a mixed number or a product: refused inside an expression.
+                if self.peek() == Some(&Tok::Frac)
+                    && matches!(
+                        self.toks.get(self.pos.wrapping_sub(1)).map(|t| &t.tok),
+                        Some(Tok::Num { .. })
+                    )
+                {
+                    return Err(MathError::Syntax(
+                        "a number before `\\frac` is ambiguous (mixed number or product)".into(),
+                    ));
+                }
                 if after_division {
                     return Err(MathError::Syntax(
                         "implicit multiplication after `/` is ambiguous (`1/2x`)".into(),
@@ -171,7 +182,8 @@ impl Parser<'_> {
         match &t.tok {
             Tok::Num { value, .. } => Ok(Sym::rational(value.clone())),
             Tok::Var(name) => {
-                let call = matches!(name.as_str(), "f" | "g" | "h")
+                let call = (matches!(name.as_str(), "f" | "g" | "h")
+                    || name.chars().all(|c| c.is_ascii_uppercase()))
                     && matches!(
                         self.peek_at(0),
                         Some(Token {
@@ -230,7 +242,14 @@ impl Parser<'_> {
             return self.apply(w.trim_start_matches('\\'));
         }
         let lower = w.chars().all(|c| c.is_ascii_lowercase());
-        if !w.starts_with('\\') && lower && (2..=3).contains(&w.len()) && !ENGLISH.contains(&w) {
+        // A lone word is a word (`top` is not `pot`), never a product of letters.
+        let alone = self.toks.len() == 1;
+        if !w.starts_with('\\')
+            && lower
+            && !alone
+            && (2..=3).contains(&w.len())
+            && !ENGLISH.contains(&w)
+        {
             // `xy^2` is `x·y²`: a power binds to the last letter only.
             let mut acc = int(1);
             let last = w.len() - 1;

@@ -155,11 +155,35 @@ impl Poly {
         self.terms.keys().all(|m| m.atoms.is_empty())
     }
 
-    /// Whether `atom` occurs in some term (directly, not inside another atom's text).
-    pub fn has_atom(&self, atom: &str) -> bool {
-        self.terms
-            .keys()
-            .any(|m| m.atoms.iter().any(|(a, _)| &**a == atom))
+    /// Whether the name occurs anywhere, inside applications too (`x` in `sin(x)`).
+    pub fn mentions(&self, name: &str) -> bool {
+        self.terms.keys().any(|m| {
+            m.atoms.iter().any(|(a, _)| {
+                a.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .any(|w| w == name)
+            })
+        })
+    }
+
+    /// Whether the polynomial may be zero for a reason outside this algebra, so that it must
+    /// not be a denominator: a sum with an application in it (`\sin^2 x + \cos^2 x - 1`,
+    /// `\sqrt{x}^2 - x`), or an application of a constant (`\sin \pi`, `\log_2 2 - 1`). A
+    /// single term of applications of variables (`3\sqrt[3]{x}^2`) is not.
+    pub fn may_vanish(&self) -> bool {
+        let applications = || {
+            self.terms
+                .keys()
+                .flat_map(|m| m.atoms.iter())
+                .filter(|(a, _)| a.contains('('))
+        };
+        let constant_argument = |a: &str| {
+            let args = a.split_once('(').map_or("", |(_, r)| r);
+            !args
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(is_variable)
+        };
+        (self.terms.len() > 1 && applications().next().is_some())
+            || applications().any(|(a, _)| constant_argument(a))
     }
 
     /// `a·v + b` with one variable `v` (a name, not `e`, `π` or an application), a rational
