@@ -1,6 +1,15 @@
 //! `mull bench`: throughput figures for the README, measured in one process on this machine.
 //! Benchmarks print; tests never assert on time.
 
+/// `println!` that hands a write error back (`mull bench verify | head -1` ends quietly on the
+/// broken pipe, as every command does) instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*)?;
+    }};
+}
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -134,14 +143,14 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
         } => {
             use mull_pipeline::jobs::bench;
             let scratch = tempfile::tempdir().context("a scratch directory")?;
-            println!("{}", bench::bench_throughput(scratch.path(), problems)?);
+            say!("{}", bench::bench_throughput(scratch.path(), problems)?);
             let mull = std::env::current_exe().context("the mull binary's path")?;
-            println!(
+            say!(
                 "{}",
                 bench::bench_memory(scratch.path(), &mull, memory_problems)?
             );
             if let Some(model) = model {
-                println!(
+                say!(
                     "{}",
                     bench::bench_model(scratch.path(), &model, model_problems, attempts, 96)?
                 );
@@ -164,7 +173,7 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
             };
             let report = mull_models::bench::bench_sample(&model, &opts)
                 .with_context(|| format!("benchmarking {}", model.display()))?;
-            println!("{report}");
+            say!("{report}");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -186,9 +195,12 @@ fn problems(family: &str, difficulty: Option<u8>, count: u64) -> Result<Vec<Prob
 }
 
 fn bench_generate() -> Result<()> {
-    println!(
+    say!(
         "{:<12} {:>8} {:>12} {:>14}",
-        "family", "levels", "problems", "problems/s"
+        "family",
+        "levels",
+        "problems",
+        "problems/s"
     );
     for family in FAMILIES {
         let levels = mull_generators::generator(family)?.levels();
@@ -198,7 +210,7 @@ fn bench_generate() -> Result<()> {
             n += problems(family, Some(level), 1000)?.len();
         }
         let rate = per_second(n, start.elapsed());
-        println!("{family:<12} {levels:>8} {n:>12} {rate:>14.0}");
+        say!("{family:<12} {levels:>8} {n:>12} {rate:>14.0}");
     }
     Ok(())
 }
@@ -242,7 +254,7 @@ fn bench_math_table() -> Result<()> {
         }
         n += rows.len();
     }
-    println!(
+    say!(
         "{:<12} {:>10.0} checks/s  (free-text gold/prediction table, one core; {agree}/{} as expected)",
         "math table",
         per_second(n, start.elapsed()),
@@ -263,7 +275,7 @@ fn bench_verify(code: usize, jobs: usize) -> Result<()> {
         let family = family.as_str();
         let probs = problems(family, None, 5000)?;
         let (rate, correct) = timed_verify(&verifiers, &probs, 1)?;
-        println!(
+        say!(
             "{family:<12} {rate:>10.0} checks/s  (answer + every step; {correct}/{} correct)",
             probs.len()
         );
@@ -275,7 +287,7 @@ fn bench_verify(code: usize, jobs: usize) -> Result<()> {
             "code ({threads} sandbox{})",
             if threads == 1 { "" } else { "es" }
         );
-        println!(
+        say!(
             "{label:<18} {rate:>6.1} verdicts/s  ({passed}/{} passed)",
             probs.len()
         );
@@ -288,13 +300,20 @@ fn bench_train(rows: usize, sequence: usize, steps: usize) -> Result<()> {
     use mull_distill::train::spec::ModelSpec;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let matmul = matmul_rate(1024, 10)?;
-    println!(
+    say!(
         "threads: {threads}; f32 matmul 1024x1024x1024 (candle): {:.1} GFLOP/s",
         matmul / 1e9
     );
-    println!(
+    say!(
         "{:<8} {:>11} {:>8} {:>10} {:>10} {:>10} {:>12} {:>6}",
-        "student", "parameters", "tokens", "s/step", "AdamW s", "tokens/s", "GFLOP/s", "MFU"
+        "student",
+        "parameters",
+        "tokens",
+        "s/step",
+        "AdamW s",
+        "tokens/s",
+        "GFLOP/s",
+        "MFU"
     );
     for (name, hidden, layers, heads, intermediate) in
         [("~3M", 256, 4, 4, 688), ("~25M", 512, 8, 8, 1376)]
@@ -310,7 +329,7 @@ fn bench_train(rows: usize, sequence: usize, steps: usize) -> Result<()> {
             tie_embeddings: false,
         };
         let b = bench_train(&spec, rows, sequence, steps, matmul)?;
-        println!(
+        say!(
             "{:<8} {:>11} {:>8} {:>10.3} {:>10.3} {:>10.0} {:>12.1} {:>5.1}%",
             name,
             b.parameters,
