@@ -53,15 +53,6 @@ const NOT_UNITS: &[&str] = &[
     "wrong",
     "incorrect",
     "no",
-    "hundred",
-    "hundreds",
-    "thousand",
-    "thousands",
-    "million",
-    "millions",
-    "billion",
-    "billions",
-    "trillion",
     "half",
     "halves",
     "quarter",
@@ -118,17 +109,11 @@ const ATTACHED_UNITS: &[&str] = &[
 /// `possibly`, `thousand`, `squared`). Two- and three-letter words are otherwise products of
 /// variables (`2ab`), and single letters are variables.
 fn unit_word(w: &str) -> bool {
-    let bare = w.trim_end_matches('.');
-    let lower = bare.to_ascii_lowercase();
-    let shape = bare
-        .chars()
-        .all(|c| c.is_ascii_alphabetic() || c == '^' || c.is_ascii_digit());
-    let letters = bare.chars().take_while(char::is_ascii_alphabetic).count();
-    shape
-        && (ATTACHED_UNITS.contains(&lower.as_str())
-            || (letters >= 4
-                && !NOT_UNITS.contains(&lower.as_str())
-                && !super::commit::qualifies(&lower)))
+    let lower = w.trim_end_matches('.').to_ascii_lowercase();
+    ATTACHED_UNITS.contains(&lower.as_str())
+        || (super::commit::unit_word(w)
+            && !NOT_UNITS.contains(&lower.as_str())
+            && !super::commit::NUMBER_WORDS.contains(&lower.as_str()))
 }
 
 /// Parses an answer (a number, tuple, set or named values) from answer text.
@@ -164,6 +149,15 @@ fn parse_tokens_answer(mut toks: Vec<Token>) -> Result<MathValue, MathError> {
             None => plain.push(element(p, 1)?),
         }
     }
+    // `x = 1 or y = 2` is neither a pair nor a set of one variable's values.
+    let repeated = named
+        .iter()
+        .all(|(n, _)| named.first().is_some_and(|(m, _)| m == n));
+    if alternatives && !named.is_empty() && !repeated {
+        return Err(MathError::Syntax(
+            "alternatives (`or`) between different variables".into(),
+        ));
+    }
     match (named.is_empty(), plain.is_empty()) {
         // `1 or 2` states alternatives: a set, never an ordered pair.
         (true, _) if alternatives => Ok(MathValue::Set(plain)),
@@ -181,14 +175,12 @@ fn strip_trailing(toks: &mut Vec<Token>) -> Option<String> {
     // A degree sign is a unit too, so that `30^\circ` is not `30` radians.
     let mut degrees = false;
     while let Some(Token {
-        tok: Tok::Other(s),
-        space_before,
-        ..
+        tok: Tok::Other(s), ..
     }) = toks.last()
     {
-        // `5!` and `(n+1)!` are factorials, not exclamations: a `!` touching a value stays.
-        let touches_value = !space_before
-            && s == "!"
+        // `5!`, `(n+1)!`, `5 !` and `5\!!` are factorials, not exclamations: a `!` after a
+        // value stays (and the answer does not parse unless it is a factorial).
+        let touches_value = s == "!"
             && toks.len() >= 2
             && match &toks[toks.len() - 2].tok {
                 Tok::Num { .. } | Tok::RParen | Tok::RBracket | Tok::RBrace | Tok::Var(_) => true,

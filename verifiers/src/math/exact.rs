@@ -127,6 +127,12 @@ pub(crate) fn pow(base: &BigRational, exp: &BigRational) -> Result<BigRational, 
     if exp.is_integer() {
         return pow_int(base, exp.numer());
     }
+    // `(-8)^{2/6}` is 2 or undefined depending on whether the exponent is reduced first.
+    if base.is_negative() {
+        return Err(MathError::NotRational(format!(
+            "a negative number to the fractional power {exp}"
+        )));
+    }
     let q = exp
         .denom()
         .to_u32()
@@ -232,7 +238,10 @@ mod tests {
         assert_eq!(pow(&r(2, 1), &r(10, 1)).unwrap(), r(1024, 1));
         assert_eq!(pow(&r(2, 1), &r(-2, 1)).unwrap(), r(1, 4));
         assert_eq!(pow(&r(4, 9), &r(1, 2)).unwrap(), r(2, 3));
-        assert_eq!(pow(&r(-8, 1), &r(1, 3)).unwrap(), r(-2, 1));
+        // `(-8)^{2/6}` would be 2 or undefined by the order of reduction: refused (the root
+        // `\sqrt[3]{-8}` is still -2).
+        assert!(pow(&r(-8, 1), &r(1, 3)).is_err());
+        assert_eq!(root(&r(-8, 1), 3).unwrap(), r(-2, 1));
         assert!(matches!(
             pow(&r(2, 1), &r(1, 2)),
             Err(MathError::NotRational(_))

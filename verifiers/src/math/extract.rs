@@ -29,29 +29,25 @@ pub enum AnswerSource {
 /// The candidate answer text and where it came from.
 pub fn extract_answer(text: &str) -> Option<(String, AnswerSource)> {
     let lower = text.to_ascii_lowercase();
-    let mut best: Option<(usize, String, AnswerSource)> = None;
-    let mut consider = |found: Option<(usize, String)>, src: AnswerSource| {
+    let mut best: Option<(usize, Result<String, String>, AnswerSource)> = None;
+    let mut consider = |found: Option<(usize, Result<String, String>)>, src: AnswerSource| {
         if let Some((at, s)) = found {
             if best.as_ref().is_none_or(|(b, _, _)| at > *b) {
                 best = Some((at, s, src));
             }
         }
     };
-    match boxed(text, &lower) {
-        Some((at, Ok(s))) => consider(Some((at, s)), AnswerSource::Boxed),
-        Some((at, Err(why))) => consider(Some((at, why)), AnswerSource::Refused),
-        None => {}
-    }
+    consider(boxed(text, &lower), AnswerSource::Boxed);
     consider(answer_line(text, &lower), AnswerSource::AnswerLine);
     consider(answer_is(text, &lower), AnswerSource::AnswerIs);
-    if let Some((_, s, src)) = best {
-        if src == AnswerSource::Refused {
-            return Some((s, src));
+    match best {
+        Some((_, Ok(s), src)) => Some((clean(&s), src)),
+        Some((_, Err(why), _)) => Some((why, AnswerSource::Refused)),
+        None => {
+            let whole = clean(text);
+            (!whole.is_empty()).then_some((whole, AnswerSource::WholeText))
         }
-        return Some((clean(&s), src));
     }
-    let whole = clean(text);
-    (!whole.is_empty()).then_some((whole, AnswerSource::WholeText))
 }
 
 /// The last number in `text` (digits with `,` `.` `/` inside, an optional leading `-`) that
@@ -139,7 +135,10 @@ pub fn committed_math_span(text: &str) -> Option<String> {
         .iter()
         .find(|d| text[close..].trim_start().starts_with(**d))
         .map_or(0, |d| text[close..].find(*d).map_or(0, |k| k + d.len()));
-    super::commit::committed(text, open, close + delim).then_some(span)
+    match super::commit::committed(text, open, close + delim)? {
+        Some(unit) => Some(format!("{span} {unit}")),
+        None => Some(span),
+    }
 }
 
 /// The contents of the `\boxed{}` answers that end the text, when there are several in a row
@@ -204,15 +203,26 @@ pub fn trailing_boxes(text: &str) -> Option<String> {
         run.push(prev);
     }
     let (first, last) = (run[run.len() - 1].0, run[0].1);
-    if run.len() < 2 || !super::commit::committed(text, first, last) {
+    if run.len() < 2 || super::commit::committed(text, first, last).is_none() {
         return None;
     }
-    Some({
-        run.iter()
-            .rev()
-            .map(|b| b.2.trim())
-            .collect::<Vec<_>>()
-            .join(", ")
+    // `\boxed{5} or \boxed{6}`: alternatives, a set; otherwise a list.
+    let alternatives = (1..run.len()).any(|k| {
+        text[run[k].1..run[k - 1].0]
+            .to_ascii_lowercase()
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .any(|w| w == "or")
+    });
+    let items = run
+        .iter()
+        .rev()
+        .map(|b| b.2.trim())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(if alternatives {
+        format!("\\{{{items}\\}}")
+    } else {
+        items
     })
 }
 
@@ -223,7 +233,8 @@ fn clean(s: &str) -> String {
         let before = t.len();
         t = t.trim_matches(|c: char| c == '*' || c == '_' || c == '`' || c.is_whitespace());
         // One sentence period, never an ellipsis (`0.333...` is not `0.333`).
-        if !t.ends_with("..") {
+        let dotted = t.ends_with('.') && t[..t.len() - 1].trim_end().ends_with('.');
+        if !dotted {
             t = t.strip_suffix('.').unwrap_or(t);
         }
         t = t.strip_prefix(':').unwrap_or(t);
@@ -244,7 +255,7 @@ fn boxed(text: &str, lower: &str) -> Option<(usize, Result<String, String>)> {
     let rest = &text[start + len..];
     let open = rest.find(|c: char| !c.is_whitespace())?;
     if !rest[open..].starts_with('{') {
-        return Some((start, Ok(line_rest(rest).to_string())));
+        return Some((start, Err("a box without braces".into())));
     }
     let mut depth = 0usize;
     let mut close = None;
@@ -261,9 +272,8 @@ fn boxed(text: &str, lower: &str) -> Option<(usize, Result<String, String>)> {
             _ => {}
         }
     }
-    // Unbalanced: take what there is.
     let Some(close) = close else {
-        return Some((start, Ok(rest[open + 1..].to_string())));
+        return Some((start, Err("a box that is never closed".into())));
     };
     let end = start + len + close + 1;
     // `\boxed{4 \text{ or } \boxed{5}}`: the inner box is not the answer, the outer is unclear.
@@ -282,13 +292,14 @@ fn boxed(text: &str, lower: &str) -> Option<(usize, Result<String, String>)> {
     if enclosing {
         return Some((start, Err("a box nested in another box".into())));
     }
-    if !super::commit::committed(text, start, end) {
-        return Some((
+    match super::commit::committed(text, start, end) {
+        None => Some((
             start,
             Err("the boxed answer is hedged, qualified or part of an expression".into()),
-        ));
+        )),
+        Some(Some(unit)) => Some((start, Ok(format!("{} {unit}", &rest[open + 1..close])))),
+        Some(None) => Some((start, Ok(rest[open + 1..close].to_string()))),
     }
-    Some((start, Ok(rest[open + 1..close].to_string())))
 }
 
 fn line_rest(s: &str) -> &str {
@@ -302,8 +313,8 @@ fn sentence(s: &str) -> &str {
         Some(i)
             if s[i + 2..]
                 .trim()
-                .to_ascii_lowercase()
-                .starts_with("i hope it is correct") =>
+                .trim_end_matches(['.', '!'])
+                .eq_ignore_ascii_case("i hope it is correct") =>
         {
             &s[..i]
         }
@@ -311,26 +322,41 @@ fn sentence(s: &str) -> &str {
     }
 }
 
-fn answer_line(text: &str, lower: &str) -> Option<(usize, String)> {
+fn answer_line(text: &str, lower: &str) -> Option<(usize, Result<String, String>)> {
     let (at, len) = ["answer:", "answer :"]
         .iter()
         .filter_map(|m| lower.rfind(m).map(|i| (i, m.len())))
         .max()?;
     let rest = &text[at + len..];
-    let first = sentence(line_rest(rest));
-    if !clean(first).is_empty() {
-        return Some((at, first.to_string()));
-    }
-    let next = rest.split('\n').skip(1).find(|l| !clean(l).is_empty())?;
-    Some((at, sentence(next).to_string()))
+    let first = line_rest(rest);
+    let (value, later) = if clean(first).is_empty() {
+        let mut lines = rest.split('\n').skip(1);
+        let next = lines.find(|l| !clean(l).is_empty())?;
+        let after = rest.find(next).map_or("", |k| &rest[k + next.len()..]);
+        (next, after)
+    } else {
+        (first, rest.get(first.len()..).unwrap_or(""))
+    };
+    Some((at, marked(text, at, value, later)))
 }
 
-fn answer_is(text: &str, lower: &str) -> Option<(usize, String)> {
+fn answer_is(text: &str, lower: &str) -> Option<(usize, Result<String, String>)> {
     let at = lower.rfind("answer is")?;
-    Some((
-        at,
-        sentence(line_rest(&text[at + "answer is".len()..])).to_string(),
-    ))
+    let rest = &text[at + "answer is".len()..];
+    let value = line_rest(rest);
+    Some((at, marked(text, at, value, &rest[value.len()..])))
+}
+
+/// The value of a marker (`Answer:`, "the answer is") at `at`, or why the text does not commit
+/// to it (a doubt before the marker, a retraction or another answer after its line).
+fn marked(text: &str, at: usize, value: &str, later: &str) -> Result<String, String> {
+    if !super::commit::marker_committed(text, at) {
+        return Err("the answer marker is hedged or rejected".into());
+    }
+    if !super::commit::later_is_quiet(later) {
+        return Err("the answer is followed by a retraction or another answer".into());
+    }
+    Ok(sentence(value).to_string())
 }
 
 #[cfg(test)]

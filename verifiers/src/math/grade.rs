@@ -151,8 +151,7 @@ fn grade_unbudgeted(gold: &str, pred_text: &str, opts: MathOptions) -> MathGrade
 /// parse for another reason grades as an error unless the texts match.
 fn grade_as_text(gold: &str, pred_text: &str, gold_err: &MathError) -> MathGrade {
     let g = text_form(&answer_candidate(gold).map_or_else(|_| gold.to_string(), |(c, _)| c));
-    let found = mull_data::cot::parse_completion(pred_text).final_answer;
-    let p = extract_answer(found.as_deref().unwrap_or(pred_text)).map(|(c, _)| text_form(&c));
+    let p = answer_candidate(pred_text).ok().map(|(c, _)| text_form(&c));
     let irrational = matches!(gold_err, MathError::NotRational(_));
     let grade = |correct: bool, reason: String, error: bool| MathGrade {
         correct,
@@ -269,11 +268,14 @@ fn unwrap_text(s: &str) -> String {
     out
 }
 
-/// A unit's comparable form: without periods; a word of four or more letters also without case
-/// and plural (`Inches.` = `inch`), while short units keep both (`mW` ≠ `MW`, `m` ≠ `ms`).
+/// A unit's comparable form: without periods; a word of five or more letters also without case
+/// and plural (`Inches.` = `inch`), while short units keep both (`mW` ≠ `MW`, `Mmol` ≠ `mmol`,
+/// `m` ≠ `ms`).
 fn unit_key(u: &str) -> String {
     let u = u.replace('.', "");
-    if u.chars().filter(char::is_ascii_alphabetic).count() < 4 {
+    // Case is part of short units and of units with inner capitals (`MBps` ≠ `Mbps`).
+    let inner_capital = u.chars().skip(1).any(|c| c.is_ascii_uppercase());
+    if u.chars().filter(char::is_ascii_alphabetic).count() < 5 || inner_capital {
         return u;
     }
     let u = u.to_ascii_lowercase();
@@ -320,20 +322,12 @@ fn answer_candidate(text: &str) -> Result<(String, AnswerSource), MathError> {
     let tail = text
         .rfind("</think>")
         .map_or(text, |i| &text[i + "</think>".len()..]);
-    let parsed = mull_data::cot::parse_completion(text);
-    let found = match parsed.answer_source {
-        // An answer line is the strongest marker: what it holds is the candidate.
-        Some(mull_data::cot::AnswerSource::AnswerLine) => parsed.final_answer.as_deref(),
-        // Otherwise the marker said last wins (`\boxed{255} … Final Answer: The final answer is
-        // $10,455$`), and a run of boxes at the end is a list.
-        _ => {
-            if let Some(list) = trailing_boxes(tail) {
-                return Ok((list, AnswerSource::Boxed));
-            }
-            None
-        }
-    };
-    match extract_answer(found.unwrap_or(tail)) {
+    // A run of boxes at the end is a list (or, joined by "or", a set); otherwise the marker
+    // said last, if the text commits to it (see `commit`).
+    if let Some(list) = trailing_boxes(tail) {
+        return Ok((list, AnswerSource::Boxed));
+    }
+    match extract_answer(tail) {
         Some((why, AnswerSource::Refused)) => Err(MathError::Syntax(why)),
         Some(found) => Ok(found),
         None => Err(MathError::NoAnswer),

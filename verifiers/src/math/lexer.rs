@@ -237,8 +237,8 @@ fn subscript(text: &str, end: usize, letter: &str) -> (String, usize) {
         j += 1;
     }
     let s = j;
-    while j < b.len() && b[j].is_ascii_alphanumeric() && (braced || j == s || b[j].is_ascii_digit())
-    {
+    // Unbraced, a subscript is one character, as in LaTeX (`x_12` is x₁ then 2).
+    while j < b.len() && b[j].is_ascii_alphanumeric() && (braced || j == s) {
         j += 1;
     }
     if j == s || (braced && b.get(j) != Some(&b'}')) {
@@ -328,8 +328,20 @@ fn lex_number(text: &str, start: usize, commas: bool) -> Result<(Tok, usize), Ma
     } else {
         BigRational::new(numer, denom)
     };
-    // `1e-3`, `2.5E4`: scientific notation, exact (`2e` alone stays 2·e).
-    if let Some(rest) = text[i..].strip_prefix(['e', 'E']) {
+    // `1e-3` could be 0.001 or 1·e − 3: neither reading is taken, the token is left unknown.
+    if let Some(rest) = text[i..].strip_prefix('e') {
+        let sign_len = usize::from(rest.starts_with(['+', '-']));
+        if rest[sign_len..].starts_with(|c: char| c.is_ascii_digit()) {
+            let digits = rest[sign_len..]
+                .bytes()
+                .take_while(u8::is_ascii_digit)
+                .count();
+            let end = i + 1 + sign_len + digits;
+            return Ok((Tok::Other(text[start..end].to_string()), end));
+        }
+    }
+    // `1E-3`, `2.5E4`: scientific notation, exact.
+    if let Some(rest) = text[i..].strip_prefix('E') {
         let sign_len = usize::from(rest.starts_with(['+', '-']));
         let digits = rest[sign_len..]
             .bytes()

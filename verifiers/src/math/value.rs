@@ -253,7 +253,31 @@ fn distinct(a: &[(String, MathValue)]) -> bool {
 
 /// Names strictly in order (`x < y < z`, `x_1 < x_2`, `a < b`): the order of a tuple.
 fn ascending(a: &[(String, MathValue)]) -> bool {
-    a.windows(2).all(|w| w[0].0 < w[1].0)
+    // Single lowercase letters in alphabetical order, or one letter with numeric subscripts in
+    // numeric order (`x_2` before `x_10`); any other mix has no order of its own.
+    let key = |n: &str| -> Option<(char, u64)> {
+        match n.split_once('_') {
+            None => {
+                let mut cs = n.chars();
+                match (cs.next(), cs.next()) {
+                    (Some(c), None) if c.is_ascii_lowercase() => Some((c, 0)),
+                    _ => None,
+                }
+            }
+            Some((l, sub)) => {
+                let mut cs = l.chars();
+                match (cs.next(), cs.next()) {
+                    (Some(c), None) => sub.parse().ok().map(|k| (c, k)),
+                    _ => None,
+                }
+            }
+        }
+    };
+    let keys: Option<Vec<(char, u64)>> = a.iter().map(|(n, _)| key(n)).collect();
+    let Some(keys) = keys else { return false };
+    let subscripted = keys.iter().all(|k| k.1 > 0) && keys.windows(2).all(|w| w[0].0 == w[1].0);
+    let letters = keys.iter().all(|k| k.1 == 0);
+    (subscripted || letters) && keys.windows(2).all(|w| w[0] < w[1])
 }
 
 /// A one-row or one-column matrix's entries in order.

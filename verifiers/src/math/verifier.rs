@@ -92,7 +92,14 @@ impl Verifier for MathVerifier {
     }
 
     fn verify(&self, problem: &Problem, attempt: &Attempt) -> Verdict {
-        let (steps, answer) = steps_and_answer(attempt);
+        let (steps, extracted) = steps_and_answer(attempt);
+        // The whole answer part, not just the extracted answer: whether the text commits to
+        // its answer (no hedge, no retraction) is part of the verdict.
+        let answer = if attempt.completion.trim().is_empty() {
+            extracted
+        } else {
+            after_thinking(&attempt.completion).to_string()
+        };
         // One budget for the whole attempt: fifty steps each just under the per-value bound
         // would otherwise cost seconds.
         let ((checks, g), exceeded) = with_work_budget(MAX_WORK_PER_ATTEMPT, || {

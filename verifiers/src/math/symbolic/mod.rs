@@ -18,7 +18,7 @@ pub(crate) mod radical;
 use std::fmt;
 
 use num_rational::BigRational;
-use num_traits::{One, Zero};
+use num_traits::{One, Signed, Zero};
 
 use super::MathError;
 pub(crate) use parse::parse as parse_tokens;
@@ -93,6 +93,17 @@ impl Sym {
         self.num.as_atom()
     }
 
+    /// The sign of the leading coefficient (highest degree first) of the numerator, times the
+    /// denominator's: -1, 0 or 1.
+    pub(crate) fn leading_sign(&self) -> i32 {
+        let sign = |p: &Poly| match p.leading() {
+            Some(c) if c.is_positive() => 1,
+            Some(c) if c.is_negative() => -1,
+            _ => 0,
+        };
+        sign(&self.num) * sign(&self.den)
+    }
+
     /// The value when it is a rational number.
     pub fn as_rational(&self) -> Option<BigRational> {
         if self.den.is_one() {
@@ -159,6 +170,11 @@ impl Sym {
         let mag = u32::try_from(k.unsigned_abs()).map_err(|_| MathError::ExponentTooLarge {
             exponent: k.to_string(),
         })?;
+        if k == 0 && self.num.may_vanish() {
+            return Err(MathError::Syntax(
+                "the zeroth power of an expression that may be zero".into(),
+            ));
+        }
         if self.num.is_zero() {
             return match k.signum() {
                 1 => Ok(self.clone()),

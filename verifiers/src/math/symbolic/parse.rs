@@ -352,6 +352,13 @@ fn root_of(x: &Sym, n: u32) -> Result<Sym, MathError> {
     if let Some(q) = x.as_rational() {
         return Ok(Sym::from_poly(Poly::root_of(&q, n)?));
     }
+    // `\sqrt{-1-x^2}`: an even root of something that is negative for large x may be nowhere
+    // real; refused rather than kept as an atom that could cancel (`\sqrt{-1-x^2} \cdot 0`).
+    if n.is_multiple_of(2) && x.leading_sign() < 0 {
+        return Err(MathError::NotRational(format!(
+            "an even root of {x}, negative for large values"
+        )));
+    }
     Ok(atom(&format!("root({n}, {x})")))
 }
 
@@ -362,6 +369,12 @@ fn power_of(base: &Sym, e: &Sym) -> Result<Sym, MathError> {
     let Some(q) = e.as_rational() else {
         if is_e {
             return Ok(exp_of(e));
+        }
+        // `0^x` is undefined for x ≤ 0.
+        if base.as_rational().is_some_and(|b| b.is_zero()) {
+            return Err(MathError::Syntax(
+                "a power of zero with a symbolic exponent".into(),
+            ));
         }
         return Ok(atom(&format!("pow({base}, {e})")));
     };
@@ -379,6 +392,12 @@ fn power_of(base: &Sym, e: &Sym) -> Result<Sym, MathError> {
     }
     if is_e {
         return Ok(exp_of(e));
+    }
+    // `(-8)^{2/6}` is 2 or undefined by the order of reduction (see `exact::pow`).
+    if base.as_rational().is_some_and(|b| b.is_negative()) {
+        return Err(MathError::NotRational(format!(
+            "a negative number to the fractional power {q}"
+        )));
     }
     let den = q
         .denom()

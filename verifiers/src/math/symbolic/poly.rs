@@ -182,8 +182,15 @@ impl Poly {
                 .split(|c: char| !(c.is_alphanumeric() || c == '_'))
                 .any(is_variable)
         };
+        // Odd roots of variables are the only applications whose zeros are the argument's.
+        let odd_root = |a: &str| {
+            a.strip_prefix("root(")
+                .and_then(|r| r.split_once(','))
+                .and_then(|(n, _)| n.parse::<u32>().ok())
+                .is_some_and(|n| n % 2 == 1)
+        };
         (self.terms.len() > 1 && applications().next().is_some())
-            || applications().any(|(a, _)| constant_argument(a))
+            || applications().any(|(a, _)| constant_argument(a) || !odd_root(a))
     }
 
     /// `a·v + b` with one variable `v` (a name, not `e`, `π` or an application), a rational
