@@ -96,21 +96,13 @@ const NOT_UNITS: &[&str] = &[
     "i",
 ];
 
-/// Unit words that may touch a number (`10cm`); any other word touching a number is a factor
-/// (`2ab`), and a word after a space is a unit when [`NOT_UNITS`] does not forbid it.
-const ATTACHED_UNITS: &[&str] = &[
-    "rad", "deg", "km²", "cm²", "m²", "cm", "mm", "km", "kg", "mg", "lb", "lbs", "oz", "ft", "yd",
-    "mi", "sec", "secs", "min", "mins", "hr", "hrs", "ml", "mph", "kph", "kmh", "cents", "deg",
-    "units",
-];
-
 /// Whether `w` can be a unit after a value: a known short unit (`cm`, `kg`), or a word of four
 /// or more letters (`apples`, `meters`) that neither qualifies nor changes the value (`never`,
 /// `possibly`, `thousand`, `squared`). Two- and three-letter words are otherwise products of
 /// variables (`2ab`), and single letters are variables.
 fn unit_word(w: &str) -> bool {
     let lower = w.trim_end_matches('.').to_ascii_lowercase();
-    ATTACHED_UNITS.contains(&lower.as_str())
+    super::commit::SHORT_UNITS.contains(&lower.as_str())
         || (super::commit::unit_word(w)
             && !NOT_UNITS.contains(&lower.as_str())
             && !super::commit::NUMBER_WORDS.contains(&lower.as_str()))
@@ -221,7 +213,7 @@ fn strip_trailing(toks: &mut Vec<Token>) -> Option<String> {
     let mut unit: Vec<String> = Vec::new();
     while let Some(last) = toks.last() {
         if let Tok::Word(w) = &last.tok {
-            if !last.space_before && !ATTACHED_UNITS.contains(&w.as_str()) {
+            if !last.space_before && !super::commit::SHORT_UNITS.contains(&w.as_str()) {
                 break;
             }
         }

@@ -221,10 +221,12 @@ const CLOSERS: &[&str] = &[
     "is the final solution",
 ];
 
-/// Units that are allowed after an answer even though they are short.
-const SHORT_UNITS: &[&str] = &[
-    "cm", "mm", "km", "kg", "mg", "lb", "lbs", "oz", "ft", "yd", "mi", "sec", "min", "hr", "hrs",
-    "ml", "mph", "kph", "rad", "deg", "pct", "cm²", "m²", "km²",
+/// Units that are allowed after an answer (and touching a number: `10cm`) even though they are
+/// short; case matters (`mW` is not `MW`).
+pub(crate) const SHORT_UNITS: &[&str] = &[
+    "cm", "mm", "km", "kg", "mg", "lb", "lbs", "oz", "ft", "yd", "mi", "sec", "secs", "min",
+    "mins", "hr", "hrs", "ml", "mph", "kph", "kmh", "rad", "deg", "pct", "cm²", "m²", "km²",
+    "cents", "units",
 ];
 
 /// The unit words (if any) after an answer that is committed, or `None` when it is not (see
