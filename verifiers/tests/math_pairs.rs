@@ -123,3 +123,78 @@ fn last_number_fallback_is_opt_in() {
         Some("12.5%")
     );
 }
+
+/// The verifier's mode (`MathOptions::answer_line_only`): the last line after `</think>` must
+/// be the answer and nothing else.
+fn answer_line(gold: &str, pred: &str) -> mull_verifiers::math::MathGrade {
+    use mull_verifiers::math::{grade_math_with, MathOptions};
+    grade_math_with(
+        gold,
+        pred,
+        MathOptions::default().with_answer_line_only(true),
+    )
+}
+
+#[test]
+fn answer_line_mode_takes_only_a_bare_last_line() {
+    for (gold, pred) in [
+        ("5", "Answer: 5"),
+        ("1/2", "<think>\n2/4 = 1/2\n</think>\nAnswer: \\frac12"),
+        ("5", "So we are done.\n\\boxed{5}"),
+        ("5", "**Final Answer:** $\\boxed{5}$."),
+        (
+            "x = 4, y = -1/2",
+            "<think>\nx = 4\n</think>\nAnswer: x = 4, y = -0.5",
+        ),
+    ] {
+        let g = answer_line(gold, pred);
+        assert!(g.correct, "{pred:?}: {}", g.reason);
+    }
+    for (gold, pred) in [
+        ("5", "Answer: 5\nUpdate: 7"),
+        ("5", "The answer is 5"),
+        ("5", "The answer is not\n\\boxed{5}"),
+        ("5", "Only a fool says the answer is \\boxed{5}."),
+        ("5", "<think>\nAnswer: 5\n</think>\nI am not sure."),
+        ("5", "Answer: 5 thousand"),
+        ("5", "Answer: \\boxed{4} or \\boxed{5}"),
+    ] {
+        let g = answer_line(gold, pred);
+        assert!(!g.correct, "{pred:?}: {}", g.reason);
+    }
+}
+
+/// Every hostile row of the table, and a third red-team pass's false positives of the free-text
+/// mode (`data/math_hostile_answer_line.jsonl`), are refused in the verifier's mode.
+#[test]
+fn hostile_answers_fail_in_answer_line_mode() {
+    let table = include_str!("data/math_pairs.jsonl");
+    let extra = include_str!("data/math_hostile_answer_line.jsonl");
+    let mut accepted = Vec::new();
+    let mut n = 0;
+    for line in table
+        .lines()
+        .chain(extra.lines())
+        .filter(|l| !l.trim().is_empty())
+    {
+        let row: serde_json::Value = serde_json::from_str(line).expect("a JSON row");
+        if row["correct"].as_bool() == Some(true) {
+            continue;
+        }
+        let (gold, pred) = (
+            row["gold"].as_str().unwrap_or(""),
+            row["pred"].as_str().unwrap_or(""),
+        );
+        n += 1;
+        if answer_line(gold, pred).correct {
+            accepted.push(format!("{gold:?} {pred:?}"));
+        }
+    }
+    assert!(n > 500, "{n} hostile rows");
+    assert!(
+        accepted.is_empty(),
+        "{} accepted:\n{}",
+        accepted.len(),
+        accepted.join("\n")
+    );
+}

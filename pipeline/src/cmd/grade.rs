@@ -34,6 +34,10 @@ pub struct MathArgs {
     /// text (off by default: a model that never commits to an answer should not score by luck).
     #[arg(long)]
     last_number: bool,
+    /// Grade as the math verifier does: the answer must be the last line after `</think>` and
+    /// nothing but the answer (`Answer: X` or a lone `\boxed{X}`).
+    #[arg(long, conflicts_with = "last_number")]
+    answer_line: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -82,7 +86,9 @@ pub fn run(grade: Grade) -> Result<ExitCode> {
             crate::io::check_output_is_not_input(args.out.as_deref(), &[&args.input])?;
             let pairs: Vec<MathPair> = read_records(&args.input)?;
             let mut out = Output::create(args.out.as_deref())?;
-            let options = MathOptions::default().with_last_number_fallback(args.last_number);
+            let options = MathOptions::default()
+                .with_last_number_fallback(args.last_number)
+                .with_answer_line_only(args.answer_line);
             for pair in &pairs {
                 let g = grade_math_with(&pair.gold, &pair.pred, options);
                 out.write(&MathLine {

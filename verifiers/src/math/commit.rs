@@ -320,6 +320,12 @@ fn doubtful(text: &str) -> bool {
     })
 }
 
+/// Whether the first line with words above a lone answer line holds no doubt (`The answer
+/// is not\n\boxed{5}`, `Maybe:\n$$\boxed{5}$$`).
+pub(crate) fn line_above_committed(before: &str) -> bool {
+    committed_before(&format!("{}\n", before.trim_end()))
+}
+
 /// The text before an answer ends, in its line, with a lead-in (or nothing), and holds no
 /// doubt; an answer that opens its line is also checked against the line above.
 fn committed_before(before: &str) -> bool {
@@ -518,6 +524,72 @@ pub(crate) fn unit_word(w: &str) -> bool {
         "questionable",
         "guesstimate",
         "permille",
+        "kilo",
+        "mega",
+        "giga",
+        "tera",
+        "micro",
+        "nano",
+        "pico",
+        "centi",
+        "milli",
+        "deci",
+        "deca",
+        "hecto",
+        "milliard",
+        "billon",
+        "mille",
+        "googol",
+        "zero",
+        "naught",
+        "nought",
+        "sqrt",
+        "root",
+        "complement",
+        "conjugate",
+        "percentage",
+        "percentile",
+        "extra",
+        "give",
+        "take",
+        "though",
+        "although",
+        "otherwise",
+        "else",
+        "again",
+        "before",
+        "after",
+        "until",
+        "inclusive",
+        "exclusive",
+        "beyond",
+        "ahead",
+        "behind",
+        "lesser",
+        "surplus",
+        "excess",
+        "left",
+        "apart",
+        "away",
+        "minimal",
+        "maximal",
+        "supremum",
+        "infimum",
+        "upward",
+        "downward",
+        "atleast",
+        "atmost",
+        "kinda",
+        "sorta",
+        "somewhat",
+        "perchance",
+        "methinks",
+        "dunno",
+        "haha",
+        "nowhere",
+        "plusminus",
+        "pluses",
+        "minuses",
         "upper",
         "bound",
         "approximate",
@@ -543,9 +615,11 @@ pub(crate) fn unit_word(w: &str) -> bool {
     let shape = bare
         .chars()
         .all(|c| c.is_ascii_alphabetic() || c == '^' || c.is_ascii_digit());
-    let morphology = ["ly", "ed", "th", "ths", "ing", "ish", "est"]
-        .iter()
-        .any(|s| lower.ends_with(s));
+    let morphology = [
+        "ly", "ed", "th", "ths", "ing", "ish", "est", "illion", "fold",
+    ]
+    .iter()
+    .any(|s| lower.ends_with(s));
     shape
         && letters >= 4
         && bare.starts_with(|c: char| c.is_ascii_alphabetic())

@@ -20,6 +20,11 @@ pub struct MathOptions {
     /// percentage), not as arithmetic: for the arithmetic family, where restating the prompt's
     /// expression would otherwise be "correct".
     pub require_number_form: bool,
+    /// The answer must be the last line of the text after `</think>`, and nothing but the
+    /// answer: `Answer: X`, `Final answer: X`, or a lone `\boxed{X}`. For rewards: free text
+    /// around an answer can hedge or retract it in more ways than any word list covers, so the
+    /// verifier asks for the format its prompts teach (`mull_data::cot::format_completion`).
+    pub answer_line_only: bool,
 }
 
 impl MathOptions {
@@ -29,6 +34,10 @@ impl MathOptions {
     }
     pub fn with_number_form(mut self, on: bool) -> Self {
         self.require_number_form = on;
+        self
+    }
+    pub fn with_answer_line_only(mut self, on: bool) -> Self {
+        self.answer_line_only = on;
         self
     }
 }
@@ -334,11 +343,72 @@ fn answer_candidate(text: &str) -> Result<(String, AnswerSource), MathError> {
     }
 }
 
+/// The answer of the last non-empty line after `</think>`, when that line is only an answer:
+/// `Answer: X` (also `Final answer:`, markdown bold), or a lone `\boxed{X}` (maybe in `$…$` or
+/// `\[…\]`); a trailing period and "I hope it is correct." aside.
+fn last_line_answer(text: &str) -> Result<String, MathError> {
+    let tail = text
+        .rfind("</think>")
+        .map_or(text, |i| &text[i + "</think>".len()..]);
+    let tail = tail.split("<|").next().unwrap_or("");
+    let refuse =
+        |why: &str| MathError::Syntax(format!("the last line is not an answer line: {why}"));
+    let raw = tail
+        .lines()
+        .rfind(|l| !l.trim().is_empty())
+        .ok_or(MathError::NoAnswer)?;
+    // The text above the last line (for a lone box, it must not doubt it).
+    let above = &tail[..tail.rfind(raw).unwrap_or(0)];
+    let line = raw.trim();
+    let line = line
+        .strip_suffix("I hope it is correct.")
+        .map_or(line, str::trim_end);
+    let line = line.trim_matches('*').trim();
+    let lower = line.to_ascii_lowercase();
+    let value = ["final answer:", "answer:"]
+        .iter()
+        .find_map(|m| lower.starts_with(m).then(|| &line[m.len()..]))
+        .unwrap_or(line)
+        .trim()
+        .trim_matches('*')
+        .trim();
+    let value = value.strip_suffix('.').unwrap_or(value).trim();
+    // A box must be the whole value: `\boxed{5}`, `$\boxed{5}$`, `\[ \boxed{5} \]`.
+    let unwrapped = value
+        .trim_start_matches(['$', ' '])
+        .trim_start_matches("\\[")
+        .trim_start_matches("\\(")
+        .trim_end_matches(['$', ' '])
+        .trim_end_matches("\\]")
+        .trim_end_matches("\\)")
+        .trim();
+    let boxed = ["\\boxed{", "\\fbox{"]
+        .iter()
+        .find_map(|b| unwrapped.strip_prefix(b))
+        .and_then(|inner| inner.strip_suffix('}'));
+    let is_answer_line = lower.starts_with("answer:") || lower.starts_with("final answer:");
+    match boxed {
+        Some(_) if !is_answer_line && !super::commit::line_above_committed(above) => {
+            Err(refuse("the line above doubts the box"))
+        }
+        Some(inner) if !inner.contains("\\boxed") => Ok(inner.to_string()),
+        Some(_) => Err(refuse("nested boxes")),
+        None if value.contains("\\boxed") || value.contains("\\fbox") => {
+            Err(refuse("a box among other text"))
+        }
+        None if is_answer_line => Ok(value.to_string()),
+        None => Err(refuse("no `Answer:` and no lone box")),
+    }
+}
+
 /// Extracts and parses the predicted answer. The final answer is found by the chain-of-thought
 /// parser of `mull_data::cot` (so the CLI and the verifier agree on which answer counts);
 /// [`extract_answer`] then unwraps it (`\boxed{}` inside an answer line) or, when the parser
 /// found none, looks at the whole text.
 fn prediction(text: &str, opts: MathOptions) -> Result<(MathValue, Option<String>), MathError> {
+    if opts.answer_line_only {
+        return parse_checked(&last_line_answer(text)?, opts);
+    }
     let (cand, src) = answer_candidate(text)?;
     let e = match parse_checked(&cand, opts) {
         Ok(v) => return Ok(v),

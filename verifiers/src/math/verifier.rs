@@ -33,9 +33,11 @@ impl MathVerifier {
     }
 
     fn options_for(&self, family: &str) -> MathOptions {
+        // A reward takes the answer line only (see `MathOptions::answer_line_only`).
+        let options = self.options.with_answer_line_only(true);
         match family.parse::<Family>() {
-            Ok(Family::Arithmetic | Family::Equations) => self.options.with_number_form(true),
-            _ => self.options,
+            Ok(Family::Arithmetic | Family::Equations) => options.with_number_form(true),
+            _ => options,
         }
     }
 }
