@@ -4,13 +4,13 @@
 //! The candidate (`prompt + solution`) and the test are always separate compilation units —
 //! never one concatenated source, so a candidate cannot reach into the test's text (a trailing
 //! decorator that swallows `def check` is just a syntax error of the candidate). A task takes
-//! one of two paths, decided once per test by a sandboxed run of the test alone ([`plan`]):
+//! one of two paths, decided once per test by a sandboxed run of the test alone (`plan`):
 //!
 //! - **Judged outside** (`"judged": "outside"`): where `check` is a list of assertions of the
 //!   common shape (`assert candidate(ARGS) == EXPECTED` and its kin), the planning run turns the
 //!   test into argument and expected *values*. The candidate then runs in a sandbox that holds
 //!   only the arguments — the expected values never enter it — and returns each result in a
-//!   strict encoding of builtin types; Python's `==` is decided here, in Rust ([`value`]). A
+//!   strict encoding of builtin types; Python's `==` is decided here, in Rust (`value`). A
 //!   returned object whose `__eq__` always says true, a patched `builtins`, a trace hook: none
 //!   changes a value that is compared outside the interpreter.
 //! - **Judged inside** (`"judged": "inside"`): any other shape (loops, helper variables, random

@@ -17,11 +17,9 @@ pub enum AnswerSource {
     AnswerIs,
     /// No marker: the whole text.
     WholeText,
-    /// No marker: the last math span (`$...$`, `\(...\)`, `\[...\]`) in the text.
-    MathSpan,
     /// No marker: the last number in the text (opt-in fallback).
     LastNumber,
-    /// The marker said last does not commit to an answer (see [`super::commit`]): the string
+    /// The marker said last does not commit to an answer (see `commit`): the string
     /// is the reason.
     Refused,
 }
@@ -124,7 +122,7 @@ pub fn last_math_span(text: &str) -> Option<(usize, String)> {
 }
 
 /// The last math span of `text` when the text commits to it as the answer (see
-/// [`super::commit`]): `So we get $x = 5$.`, not `$5$ is wrong` or `about $5$`.
+/// `commit`): `So we get $x = 5$.`, not `$5$ is wrong` or `about $5$`.
 pub fn committed_math_span(text: &str) -> Option<String> {
     let (open, span) = last_math_span(text)?;
     let close = text[open..]

@@ -401,10 +401,8 @@ fn last_line_answer(text: &str) -> Result<String, MathError> {
     }
 }
 
-/// Extracts and parses the predicted answer. The final answer is found by the chain-of-thought
-/// parser of `mull_data::cot` (so the CLI and the verifier agree on which answer counts);
-/// [`extract_answer`] then unwraps it (`\boxed{}` inside an answer line) or, when the parser
-/// found none, looks at the whole text.
+/// Extracts and parses the predicted answer: the bare last line in the verifier's mode, else
+/// [`answer_candidate`], then a committed math span inside it, then (opt-in) the last number.
 fn prediction(text: &str, opts: MathOptions) -> Result<(MathValue, Option<String>), MathError> {
     if opts.answer_line_only {
         return parse_checked(&last_line_answer(text)?, opts);

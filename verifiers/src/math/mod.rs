@@ -1,8 +1,9 @@
 //! Math answers: extraction from free text, exact parsing and equivalence, all bounded in work.
 //!
-//! - [`extract`]: finds the final answer (`\boxed{}`, `Answer:`, "the answer is", last number);
-//!   [`grade_math`] first asks `mull_data::cot::parse_completion`, so the CLI and the verifiers
-//!   agree on which answer line counts, and uses [`extract`] to unwrap it or as the fallback.
+//! - [`extract`]: finds the final answer (`\boxed{}`, `Answer:`, "the answer is", a math span,
+//!   last number), in the text after `</think>`; `commit` decides whether the text commits to
+//!   it (no hedge, retraction or enclosing expression). The verifier takes only a bare last
+//!   answer line ([`MathOptions::answer_line_only`]).
 //! - [`parse_answer`]: answer text to a [`MathValue`] (number, tuple, set, named values), via a
 //!   lexer for plain text, Unicode operators and simple LaTeX and an evaluator over
 //!   `num_rational::BigRational`.

@@ -217,24 +217,16 @@ pub(super) fn interval(toks: &[Token], depth: usize) -> Result<Option<MathValue>
     if !mismatched && infinite(lo).is_none() && infinite(hi).is_none() {
         return Ok(None);
     }
-    let lo_end = match infinite(lo) {
-        Some(false) if first.tok == Tok::LParen => End::infinite(),
-        Some(_) => {
-            return Err(MathError::Syntax(
-                "an interval with a wrong infinite end".into(),
-            ))
-        }
-        None => End::finite(sym(lo, depth)?, first.tok == Tok::LBracket),
+    // `-\infty` only at an open low end, `\infty` only at an open high end.
+    let end = |part: &[Token], high: bool, open: bool| match infinite(part) {
+        Some(positive) if positive == high && open => Ok(End::infinite()),
+        Some(_) => Err(MathError::Syntax(
+            "an interval with a wrong infinite end".into(),
+        )),
+        None => Ok(End::finite(sym(part, depth)?, !open)),
     };
-    let hi_end = match infinite(hi) {
-        Some(true) if last.tok == Tok::RParen => End::infinite(),
-        Some(_) => {
-            return Err(MathError::Syntax(
-                "an interval with a wrong infinite end".into(),
-            ))
-        }
-        None => End::finite(sym(hi, depth)?, last.tok == Tok::RBracket),
-    };
+    let lo_end = end(lo, false, first.tok == Tok::LParen)?;
+    let hi_end = end(hi, true, last.tok == Tok::RParen)?;
     let piece = Piece {
         lo: lo_end,
         hi: hi_end,
