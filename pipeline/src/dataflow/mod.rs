@@ -2,12 +2,14 @@
 //! calls one stage function (`crate::stages`).
 //!
 //! ```text
-//! blocks ─▶ generate_problems ─▶ sample_attempts ─▶ verify_attempts ─▶ label_steps ─┬─▶ aggregate_problems
-//!                                     ▲                                             │        │
-//!                                     └──── feedback (round + 1): waiting for ◀─────┘        ▼
-//!                                           rollouts                                   write_shards ─▶ blocks done
+//! blocks ─▶ generate_problems ─▶ sample_attempts ─▶ verify_attempts ─▶ label_steps ─┬─▶ aggregate_problems ─┐
+//!                                     ▲                                             │     (differential     │ problems
+//!                                     └──── feedback (round + 1): waiting for ◀─────┘      reduce)          │ + aggregates
+//!                                           rollouts                                                        ▼
+//!                                                                                     write_shards ─▶ blocks done
 //! ```
-//! `sample_attempts` routes problems to workers by id, `write_shards` routes them by block.
+//! `sample_attempts` routes problems to workers by id, the reduce its facts by problem key,
+//! `write_shards` problems and aggregates by block.
 //! A timestamp is a block ordinal and a round: `ordinal << ROUND_BITS | round`. The worker
 //! loop (`crate::jobs::run`) admits one block per ordinal at round 0 and holds back while more
 //! than `blocks-in-flight` are unwritten (a probe on the last stream), since timely itself has
@@ -23,7 +25,7 @@ pub mod verify;
 pub mod wire;
 pub mod write_shards;
 
-pub use aggregate::AggregateProblems;
+pub use aggregate::{AggregateProblems, AggregateStream};
 pub use generate::GenerateProblems;
 pub use label::LabelSteps;
 pub use sample::SampleAttempts;

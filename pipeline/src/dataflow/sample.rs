@@ -37,7 +37,9 @@ impl<'scope> SampleAttempts<'scope> for WorkStream<'scope> {
             let mut stash = Stash::default();
             move |(input, frontier), output| {
                 let port = output.output_index();
-                input.for_each(|cap, data| stash.hold(cap, port, |time| time, data));
+                input.for_each(|cap, data| {
+                    stash.hold(cap, port, |time| time, data.drain(..).map(|w| w.0));
+                });
                 for (cap, mut work) in stash.take(|time| !frontier.frontier().less_equal(&time)) {
                     work.sort_by(|a, b| a.problem.id.cmp(&b.problem.id));
                     teacher.sample(&mut work, rollouts);

@@ -1,4 +1,5 @@
-//! `write_shards`: each block's five shards, written once all its problems have arrived.
+//! `write_shards`: each block's five shards, written once all its problems and their
+//! aggregates have arrived.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -8,12 +9,13 @@ use timely::dataflow::channels::pact::Exchange;
 use timely::dataflow::operators::generic::Operator;
 use timely::dataflow::StreamVec;
 
+use super::aggregate::AggregateStream;
 use super::stash::Stash;
-use super::{Wire, WorkStream};
+use super::{block_time, ordinal_of, Wire, WorkStream};
 use crate::config::RunConfig;
 use crate::progress::Progress;
 use crate::run_dir::{write_block, Block, Plan, ShardFile};
-use crate::stages::aggregate::Tally;
+use crate::stages::aggregate::{set_sft, ProblemAggregate, ProblemKey, Tally};
 use crate::stages::ProblemWork;
 
 /// A written block: its shards and what they hold.
@@ -52,8 +54,8 @@ impl ShardSink {
     }
 
     /// The worker route of a problem's block.
-    fn route(&self, problem: &mull_data::Problem) -> u64 {
-        let block = block_of(self, problem);
+    fn route(&self, family: &str, index: u64) -> u64 {
+        let block = block_of(self, family, index);
         match self.ordinals.get(&block) {
             Some(o) => *o,
             None => mull_data::ids::route(&block.name()),
@@ -63,10 +65,13 @@ impl ShardSink {
 
 /// Extension trait for a stream of finished problems.
 pub trait WriteShards<'scope> {
-    /// Routes problems to one worker per block (round-robin over the plan), and when the input frontier passes every round
-    /// of a block's ordinal writes it (records sorted by id) and emits what was written.
+    /// Routes problems and their aggregates to one worker per block (round-robin over the
+    /// plan), and when both inputs' frontiers pass every round of a block's ordinal, sets each
+    /// problem's SFT record from its aggregate, writes the block (records sorted by id) and
+    /// emits what was written.
     fn write_shards(
         self,
+        aggregates: AggregateStream<'scope>,
         sink: Arc<ShardSink>,
         progress: Arc<Progress>,
     ) -> StreamVec<'scope, u64, Wire<BlockDone>>;
@@ -75,58 +80,93 @@ pub trait WriteShards<'scope> {
 impl<'scope> WriteShards<'scope> for WorkStream<'scope> {
     fn write_shards(
         self,
+        aggregates: AggregateStream<'scope>,
         sink: Arc<ShardSink>,
         progress: Arc<Progress>,
     ) -> StreamVec<'scope, u64, Wire<BlockDone>> {
-        let route_sink = sink.clone();
-        let by_block = Exchange::new(move |w: &Wire<ProblemWork>| route_sink.route(&w.problem));
-        self.unary_frontier(by_block, "WriteShards", move |_, _| {
-            let mut stash = Stash::default();
-            move |(input, frontier), output| {
-                let port = output.output_index();
-                // Keyed by block ordinal: a block's problems arrive over several rounds, and it
-                // is whole once no round of its ordinal can still arrive.
-                input.for_each(|cap, data| stash.hold(cap, port, super::ordinal_of, data));
-                let whole = |o: u64| !frontier.frontier().less_than(&super::block_time(o + 1));
-                for (cap, work) in stash.take(whole) {
-                    let mut blocks: BTreeMap<Block, Vec<ProblemWork>> = BTreeMap::new();
-                    for w in work {
-                        blocks
-                            .entry(block_of(&sink, &w.problem))
-                            .or_default()
-                            .push(w);
-                    }
-                    let mut session = output.session(&cap);
-                    for (block, mut works) in blocks {
-                        let mut tally = Tally::default();
-                        works.iter().for_each(|w| tally.add(&Tally::of(w)));
-                        match write_block(&sink.dir, &block, &mut works) {
-                            Ok(shards) => {
-                                progress.written(&block);
-                                session.give(Wire(BlockDone {
-                                    block,
-                                    shards,
-                                    tally,
-                                }));
+        let (works_sink, aggregates_sink) = (sink.clone(), sink.clone());
+        let works_by_block = Exchange::new(move |w: &Wire<ProblemWork>| {
+            works_sink.route(&w.problem.family, w.problem.index)
+        });
+        let aggregates_by_block =
+            Exchange::new(move |(key, _): &(ProblemKey, ProblemAggregate)| {
+                aggregates_sink.route(key.family.as_str(), key.index)
+            });
+        self.binary_frontier(
+            aggregates,
+            works_by_block,
+            aggregates_by_block,
+            "WriteShards",
+            move |_, _| {
+                let mut stash = Stash::default();
+                // By block ordinal, then problem index (a block is one family's range). No capability is held for these: a block's
+                // shards go out under its problems' capability.
+                let mut held: BTreeMap<u64, HashMap<u64, ProblemAggregate>> = BTreeMap::new();
+                move |(works, works_frontier), (aggregates, aggregates_frontier), output| {
+                    let port = output.output_index();
+                    // Keyed by block ordinal: a block's problems arrive over several rounds, and it
+                    // is whole once no round of its ordinal can still arrive on either input.
+                    works.for_each(|cap, data| {
+                        stash.hold(cap, port, ordinal_of, data.drain(..).map(|w| w.0));
+                    });
+                    aggregates.for_each(|cap, data| {
+                        if let Some(&time) = cap.least() {
+                            held.entry(ordinal_of(time))
+                                .or_default()
+                                .extend(data.drain(..).map(|(key, a)| (key.index, a)));
+                        }
+                    });
+                    let whole = |o: u64| {
+                        let end = block_time(o + 1);
+                        !works_frontier.frontier().less_than(&end)
+                            && !aggregates_frontier.frontier().less_than(&end)
+                    };
+                    for (cap, work) in stash.take(whole) {
+                        let mut of_block =
+                            held.remove(&ordinal_of(*cap.time())).unwrap_or_default();
+                        let mut blocks: BTreeMap<Block, Vec<ProblemWork>> = BTreeMap::new();
+                        for w in work {
+                            blocks
+                                .entry(block_of(&sink, &w.problem.family, w.problem.index))
+                                .or_default()
+                                .push(w);
+                        }
+                        let mut session = output.session(&cap);
+                        for (block, mut works) in blocks {
+                            let mut tally = Tally::default();
+                            for w in works.iter_mut() {
+                                // A problem without attempts has no facts, so no aggregate.
+                                let aggregate =
+                                    of_block.remove(&w.problem.index).unwrap_or_default();
+                                set_sft(w, &aggregate);
+                                tally.add(&Tally::of(w, &aggregate));
                             }
-                            Err(e) => {
-                                let mut failures =
-                                    sink.failures.lock().unwrap_or_else(|e| e.into_inner());
-                                failures.push(format!("writing block {}: {e}", block.name()));
+                            match write_block(&sink.dir, &block, &mut works) {
+                                Ok(shards) => {
+                                    progress.written(&block);
+                                    session.give(Wire(BlockDone {
+                                        block,
+                                        shards,
+                                        tally,
+                                    }));
+                                }
+                                Err(e) => {
+                                    let mut failures =
+                                        sink.failures.lock().unwrap_or_else(|e| e.into_inner());
+                                    failures.push(format!("writing block {}: {e}", block.name()));
+                                }
                             }
                         }
                     }
+                    held.retain(|o, _| !whole(*o));
                 }
-            }
-        })
+            },
+        )
     }
 }
 
-fn block_of(sink: &ShardSink, problem: &mull_data::Problem) -> Block {
-    let family = problem
-        .family
-        .parse()
-        .unwrap_or(mull_data::Family::Arithmetic);
+fn block_of(sink: &ShardSink, family: &str, index: u64) -> Block {
+    let family = family.parse().unwrap_or(mull_data::Family::Arithmetic);
     let count = sink.config.families.get(&family).map_or(0, |f| f.count);
-    sink.plan.block_of(family, problem.index, count)
+    sink.plan.block_of(family, index, count)
 }

@@ -35,7 +35,7 @@ use crate::dataflow::{
 use crate::error::PipelineError;
 use crate::progress::{Progress, ProgressMode};
 use crate::run_dir::{self, Block, Plan, ShardFile};
-use crate::stages::aggregate::Tally;
+use crate::stages::aggregate::{aggregate, Tally};
 use crate::stages::oracle::Oracle;
 use crate::stages::sample::{PromptBuilder, Teacher};
 use crate::stages::ProblemWork;
@@ -151,8 +151,9 @@ pub fn run(opts: &RunOptions) -> Result<Option<RunSummary>, PipelineError> {
     let mut reused = Tally::default();
     if process == 0 {
         for (block, _) in &finished {
-            for work in run_dir::read_block(&dir, block)? {
-                reused.add(&Tally::of(&work));
+            for mut work in run_dir::read_block(&dir, block)? {
+                let aggregate = aggregate(&mut work);
+                reused.add(&Tally::of(&work, &aggregate));
             }
         }
     }
@@ -282,9 +283,9 @@ fn dataflow(
                     }
                 });
             waiting.connect_loop(rollouts);
+            let (labelled, aggregates) = labelled.aggregate_problems();
             labelled
-                .aggregate_problems()
-                .write_shards(s.sink.clone(), s.progress.clone())
+                .write_shards(aggregates, s.sink.clone(), s.progress.clone())
                 .exchange(|_: &Wire<BlockDone>| 0)
                 .inspect(move |d: &Wire<BlockDone>| gathered.borrow_mut().push(d.0.clone()))
                 .probe_with(&probe);

@@ -11,7 +11,7 @@ use mull_data::{Attempt, LabelSource, PrmRecord, Problem, RejectRecord, SftRecor
 use mull_pipeline::config::{Overrides, RunConfig};
 use mull_pipeline::jobs::run::{run, RunOptions};
 use mull_pipeline::progress::ProgressMode;
-use mull_pipeline::stages::aggregate::aggregate;
+use mull_pipeline::stages::aggregate::{aggregate, ProblemAggregate};
 use mull_pipeline::stages::generate;
 use mull_pipeline::stages::label::label;
 use mull_pipeline::stages::oracle::{Oracle, OracleOutcome};
@@ -131,6 +131,7 @@ fn tiny_run_matches_a_sequential_reference() {
     let mut expected_count = 0;
     let mut seen_first_errors = 0;
     let mut rollouts_spent = 0u64;
+    let (mut expected_correct, mut expected_distinct) = (0, 0);
     for (family, fc) in &config.families {
         for index in 0..fc.count {
             expected_count += 1;
@@ -200,7 +201,10 @@ fn tiny_run_matches_a_sequential_reference() {
                 }
             }
             // The same stages called one after another, without the dataflow.
-            let sequential = sequential_problem(&config, &oracle, &verifiers, p.clone());
+            let (sequential, aggregate) =
+                sequential_problem(&config, &oracle, &verifiers, p.clone());
+            expected_correct += aggregate.correct;
+            expected_distinct += aggregate.distinct_verified;
             for r in &sequential.prm {
                 assert_eq!(prm.get(&r.attempt_id), Some(r), "{}", r.attempt_id);
                 rollouts_spent += r.rollouts.iter().map(|[_, n]| u64::from(*n)).sum::<u64>();
@@ -222,6 +226,13 @@ fn tiny_run_matches_a_sequential_reference() {
     );
     assert_eq!(summary.tally.problems, expected_count as u64);
     assert_eq!(summary.tally.attempts, attempts.len() as u64);
+    // The reduce's figures: correct replays of the same reference are one distinct chain.
+    assert_eq!(summary.tally.correct, expected_correct);
+    assert_eq!(summary.tally.distinct_verified, expected_distinct);
+    assert!(
+        expected_distinct < expected_correct,
+        "tiny has duplicate chains"
+    );
     assert_eq!(summary.tally.prm, prm.len() as u64);
     assert_eq!(summary.tally.rejects, rejects.len() as u64);
     assert!(rollouts_spent > 0, "tiny runs rollouts");
@@ -233,13 +244,14 @@ fn tiny_run_matches_a_sequential_reference() {
     assert!(summary.blocks >= 6, "tiny spans several blocks");
 }
 
-/// One problem through the stages in order, going around the rollout loop until it is labelled.
+/// One problem through the stages in order, going around the rollout loop until it is labelled,
+/// then aggregated.
 fn sequential_problem(
     config: &RunConfig,
     oracle: &Oracle,
     verifiers: &Verifiers,
     problem: Problem,
-) -> ProblemWork {
+) -> (ProblemWork, ProblemAggregate) {
     let teacher = Teacher::Oracle(*oracle);
     let mut work = vec![ProblemWork::new(problem)];
     loop {
@@ -249,8 +261,8 @@ fn sequential_problem(
             break;
         }
     }
-    aggregate(&mut work[0]);
-    work.remove(0)
+    let aggregate = aggregate(&mut work[0]);
+    (work.remove(0), aggregate)
 }
 
 #[test]
