@@ -16,12 +16,13 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use mull_data::shard::{read_shard, verify_shard, ShardInfo, ShardWriter};
-use mull_data::{Attempt, Family, PrmRecord, Problem, RejectRecord, SftRecord};
+use mull_data::shard::{read_shard, read_sidecar, ShardInfo, ShardWriter};
+use mull_data::{Attempt, DataError, Family, PrmRecord, Problem, RejectRecord, SftRecord};
 use serde::{Deserialize, Serialize};
 
 use crate::config::RunConfig;
 use crate::error::PipelineError;
+use crate::stages::aggregate::{aggregate, Tally};
 use crate::stages::ProblemWork;
 
 /// The record kinds of a run, one subdirectory and one shard per block each.
@@ -120,24 +121,27 @@ impl ShardFile {
     }
 }
 
-/// The block's five shards if every one is whole (decodes to the end and matches its
-/// sidecar); `None` when any is missing or damaged, so the block is to be redone.
-pub fn finished(dir: &Path, block: &Block) -> Option<Vec<ShardFile>> {
-    KINDS
-        .iter()
-        .map(|kind| {
-            let path = block.shard(dir, kind);
-            match verify_shard(&path) {
-                Ok(info) => Some(ShardFile::from(info)),
-                Err(e) => {
-                    if path.exists() {
-                        tracing::warn!("{e}; the block {} is redone", block.name());
-                    }
-                    None
-                }
+/// A finished block, read back in one pass: its five shards (each with its sidecar, matching
+/// it and decoding to the end as its records) and the tally of what they hold. `None` when any
+/// shard is missing or damaged, so the block is to be redone.
+pub fn finished(dir: &Path, block: &Block) -> Option<(Vec<ShardFile>, Tally)> {
+    match read_block(dir, block) {
+        Ok((shards, works)) => {
+            let mut tally = Tally::default();
+            for mut work in works {
+                let aggregate = aggregate(&mut work);
+                tally.add(&Tally::of(&work, &aggregate));
             }
-        })
-        .collect()
+            Some((shards, tally))
+        }
+        Err(e) => {
+            // A block never started is not news; one partly there is.
+            if KINDS.iter().any(|kind| block.shard(dir, kind).exists()) {
+                tracing::warn!("{e}; the block {} is redone", block.name());
+            }
+            None
+        }
+    }
 }
 
 /// Writes the block's five shards, records in problem-id order (a problem's attempts in
@@ -165,15 +169,19 @@ pub fn write_block(
     Ok(files)
 }
 
-/// Reads a finished block back into its problems' work (for the tallies of a resumed run).
-pub fn read_block(dir: &Path, block: &Block) -> Result<Vec<ProblemWork>, PipelineError> {
-    let problems: Vec<Problem> = read_all(&block.shard(dir, "problems"))?;
+/// Reads a block's shards back: what each is, and its problems' work.
+fn read_block(
+    dir: &Path,
+    block: &Block,
+) -> Result<(Vec<ShardFile>, Vec<ProblemWork>), PipelineError> {
+    let mut shards = Vec::with_capacity(KINDS.len());
+    let problems: Vec<Problem> = read_kind(&block.shard(dir, "problems"), &mut shards)?;
     let mut by_id: BTreeMap<String, ProblemWork> = problems
         .into_iter()
         .map(|p| (p.id.clone(), ProblemWork::new(p)))
         .collect();
     let orphan = |path: PathBuf, id: &str| {
-        PipelineError::Data(mull_data::DataError::Corrupt {
+        PipelineError::Data(DataError::Corrupt {
             path,
             message: format!("a record of problem {id}, which the block's problems shard lacks"),
         })
@@ -181,7 +189,7 @@ pub fn read_block(dir: &Path, block: &Block) -> Result<Vec<ProblemWork>, Pipelin
     macro_rules! attach {
         ($kind:literal, $ty:ty, |$w:ident, $r:ident| $body:expr) => {
             let path = block.shard(dir, $kind);
-            for $r in read_all::<$ty>(&path)? {
+            for $r in read_kind::<$ty>(&path, &mut shards)? {
                 let $w = by_id
                     .get_mut(&$r.problem_id)
                     .ok_or_else(|| orphan(path.clone(), &$r.problem_id))?;
@@ -193,11 +201,33 @@ pub fn read_block(dir: &Path, block: &Block) -> Result<Vec<ProblemWork>, Pipelin
     attach!("sft", SftRecord, |w, r| w.sft = Some(r));
     attach!("prm", PrmRecord, |w, r| w.prm.push(r));
     attach!("rejects", RejectRecord, |w, r| w.rejects.push(r));
-    Ok(by_id.into_values().collect())
+    Ok((shards, by_id.into_values().collect()))
 }
 
-fn read_all<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, PipelineError> {
-    Ok(read_shard(path)?.collect::<Result<Vec<T>, _>>()?)
+/// Every record of a shard, which must have a sidecar and match it; what the shard is goes to
+/// `shards`.
+fn read_kind<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    shards: &mut Vec<ShardFile>,
+) -> Result<Vec<T>, PipelineError> {
+    let sha256 = read_sidecar(path)?.ok_or_else(|| DataError::Corrupt {
+        path: path.to_path_buf(),
+        message: "no checksum sidecar, so the shard may be incomplete".into(),
+    })?;
+    let records = read_shard(path)?.collect::<Result<Vec<T>, _>>()?;
+    let bytes = std::fs::metadata(path)
+        .map_err(|source| PipelineError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .len();
+    shards.push(ShardFile {
+        path: path.to_path_buf(),
+        records: records.len() as u64,
+        bytes,
+        sha256,
+    });
+    Ok(records)
 }
 
 /// What earlier runs left in the shard directories that this plan does not write.

@@ -35,7 +35,7 @@ use crate::dataflow::{
 use crate::error::PipelineError;
 use crate::progress::{Progress, ProgressMode};
 use crate::run_dir::{self, Block, Plan, ShardFile};
-use crate::stages::aggregate::{aggregate, Tally};
+use crate::stages::aggregate::Tally;
 use crate::stages::oracle::Oracle;
 use crate::stages::sample::{PromptBuilder, Teacher};
 use crate::stages::ProblemWork;
@@ -140,21 +140,18 @@ pub fn run(opts: &RunOptions) -> Result<Option<RunSummary>, PipelineError> {
         write_file_atomic(&dir.join("config.toml"), config.to_toml()?.as_bytes())?;
         run_dir::remove_all(&leftovers.superseded)?;
     }
-    let mut finished: Vec<(Block, Vec<ShardFile>)> = Vec::new();
+    // Every process checks the finished blocks (each admits only the others); process 0 keeps
+    // their tallies for the manifest.
+    let mut reused = Tally::default();
+    let mut reused_shards: Vec<ShardFile> = Vec::new();
     let mut pending: Vec<(u64, Block)> = Vec::new();
     for (ordinal, block) in (0u64..).zip(&plan.blocks) {
         match run_dir::finished(&dir, block) {
-            Some(shards) => finished.push((block.clone(), shards)),
-            None => pending.push((ordinal, block.clone())),
-        }
-    }
-    let mut reused = Tally::default();
-    if process == 0 {
-        for (block, _) in &finished {
-            for mut work in run_dir::read_block(&dir, block)? {
-                let aggregate = aggregate(&mut work);
-                reused.add(&Tally::of(&work, &aggregate));
+            Some((shards, tally)) => {
+                reused.add(&tally);
+                reused_shards.extend(shards);
             }
+            None => pending.push((ordinal, block.clone())),
         }
     }
     let pending_problems = pending.iter().map(|(_, b)| b.end - b.start).sum();
@@ -201,7 +198,7 @@ pub fn run(opts: &RunOptions) -> Result<Option<RunSummary>, PipelineError> {
     }
     let mut tally = reused.clone();
     let mut new_tokens = 0;
-    let mut shards: Vec<ShardFile> = finished.into_iter().flat_map(|(_, s)| s).collect();
+    let mut shards = reused_shards;
     for done in &written {
         tally.add(&done.tally);
         new_tokens += done.tally.tokens;
