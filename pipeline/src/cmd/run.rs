@@ -2,10 +2,12 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use mull_pipeline::config::Overrides;
-use mull_pipeline::jobs::run::{run as run_job, Cluster, RunOptions, RunSummary};
+use mull_pipeline::jobs::cluster::Cluster;
+use mull_pipeline::jobs::run::{run as run_job, RunOptions, RunSummary};
 use mull_pipeline::progress::ProgressMode;
 
 #[derive(Debug, clap::Args)]
@@ -27,6 +29,10 @@ pub struct Args {
     /// One host:port per line, one line per process, in process order.
     #[arg(long, value_name = "FILE")]
     hostfile: Option<PathBuf>,
+    /// Seconds a cluster process waits for every other to connect before it gives up (a
+    /// process that failed its checks, or was never started, would leave it waiting).
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    connect_timeout: u64,
     /// No progress and no summary (errors are still printed).
     #[arg(short, long)]
     quiet: bool,
@@ -35,7 +41,12 @@ pub struct Args {
 pub fn run(args: Args) -> Result<ExitCode> {
     let cluster = match (args.processes, args.process, &args.hostfile) {
         (None, None, None) => None,
-        (Some(n), Some(i), Some(hostfile)) => Some(Cluster::from_hostfile(hostfile, n, i)?),
+        (Some(n), Some(i), Some(hostfile)) => Some(Cluster::from_hostfile(
+            hostfile,
+            n,
+            i,
+            Duration::from_secs(args.connect_timeout),
+        )?),
         (Some(_), None, _) => bail!("--processes needs --process I (this process's index)"),
         _ => bail!("a cluster run needs --processes N, --process I and --hostfile FILE"),
     };

@@ -2,5 +2,6 @@
 
 pub mod beam;
 pub mod bench;
+pub mod cluster;
 pub mod eval;
 pub mod run;

@@ -26,6 +26,7 @@ use timely::dataflow::operators::{
 };
 use timely::dataflow::{InputHandle, ProbeHandle};
 
+use super::cluster::{self, timely_config, Cluster, ConnectWatch};
 use crate::config::{differing_keys, Overrides, RunConfig, TeacherKind, WeightsConfig};
 use crate::dataflow::write_shards::ShardSink;
 use crate::dataflow::{
@@ -39,52 +40,6 @@ use crate::stages::aggregate::Tally;
 use crate::stages::oracle::Oracle;
 use crate::stages::sample::{PromptBuilder, Teacher};
 use crate::stages::ProblemWork;
-
-/// Several processes, each running `workers` threads: timely's cluster mode.
-#[derive(Debug, Clone)]
-pub struct Cluster {
-    /// This process's index, `0..addresses.len()`.
-    pub process: usize,
-    /// `host:port` of every process, in process order (the hostfile's lines).
-    pub addresses: Vec<String>,
-}
-
-impl Cluster {
-    /// Reads a hostfile (one `host:port` per line; blank lines and `#` comments skipped) and
-    /// checks it against the process count and index.
-    pub fn from_hostfile(
-        path: &Path,
-        processes: usize,
-        process: usize,
-    ) -> Result<Self, PipelineError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PipelineError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let addresses: Vec<String> = text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(str::to_string)
-            .collect();
-        let bad = |message: String| PipelineError::Config {
-            path: path.to_path_buf(),
-            message,
-        };
-        if addresses.len() != processes {
-            return Err(bad(format!(
-                "{} addresses for --processes {processes}: give one host:port line per process",
-                addresses.len()
-            )));
-        }
-        if process >= processes {
-            return Err(bad(format!(
-                "--process {process} is not below --processes {processes}"
-            )));
-        }
-        Ok(Cluster { process, addresses })
-    }
-}
 
 /// What `mull run` was asked to do, resolved from flags.
 #[derive(Debug, Clone)]
@@ -173,7 +128,8 @@ pub fn run(opts: &RunOptions) -> Result<Option<RunSummary>, PipelineError> {
     }));
     let dataflow_start = Instant::now();
     let written = dataflow(
-        timely_config(config.workers, opts.cluster.as_ref()),
+        config.workers,
+        opts.cluster.as_ref(),
         Arc::new(pending),
         Workers {
             config: config.clone(),
@@ -244,12 +200,43 @@ const PARK: Duration = Duration::from_millis(1);
 /// Builds and drives the dataflow on every worker; returns the blocks written (gathered on
 /// global worker 0, empty elsewhere).
 fn dataflow(
-    config: timely::Config,
+    workers: usize,
+    cluster: Option<&Cluster>,
     pending: Arc<Vec<(u64, Block)>>,
     shared: Workers,
 ) -> Result<Vec<BlockDone>, PipelineError> {
-    let shared = Arc::new(shared);
+    let config = timely_config(workers, cluster);
+    let Some(_) = cluster else {
+        return drive(config, pending, Arc::new(shared), None);
+    };
+    cluster::quiet_lost_peer_panics();
+    let watch = ConnectWatch::start(cluster);
+    // A lost peer panics timely's threads here; what it leaves is one error saying so.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        drive(config, pending, Arc::new(shared), watch)
+    })) {
+        Ok(Ok(done)) => Ok(done),
+        Ok(Err(e)) => Err(cluster::lost_peer().unwrap_or(e)),
+        Err(panic) => {
+            mull_data::shard::remove_temp_files();
+            match cluster::lost_peer() {
+                Some(e) => Err(e),
+                None => std::panic::resume_unwind(panic),
+            }
+        }
+    }
+}
+
+fn drive(
+    config: timely::Config,
+    pending: Arc<Vec<(u64, Block)>>,
+    shared: Arc<Workers>,
+    watch: Option<ConnectWatch>,
+) -> Result<Vec<BlockDone>, PipelineError> {
     let guards = timely::execute(config, move |worker| {
+        if let Some(watch) = &watch {
+            watch.connected();
+        }
         let (index, peers) = (worker.index(), worker.peers());
         let s = shared.clone();
         let mut input = InputHandle::<u64, CapacityContainerBuilder<Vec<Block>>>::new();
@@ -313,26 +300,6 @@ fn dataflow(
         all.extend(result.map_err(|e| PipelineError::Dataflow(format!("a worker failed: {e}")))?);
     }
     Ok(all)
-}
-
-/// timely's config from mull's flags (never from timely's own argument parser, whose `-h`
-/// would shadow `--help`).
-fn timely_config(workers: usize, cluster: Option<&Cluster>) -> timely::Config {
-    use timely::CommunicationConfig;
-    let communication = match cluster {
-        None => CommunicationConfig::Process(workers),
-        Some(c) => CommunicationConfig::Cluster {
-            threads: workers,
-            process: c.process,
-            addresses: c.addresses.clone(),
-            report: false,
-            zerocopy: false,
-        },
-    };
-    timely::Config {
-        communication,
-        worker: timely::WorkerConfig::default(),
-    }
 }
 
 fn load_teacher(config: &RunConfig, prompts: PromptBuilder) -> Result<Teacher, PipelineError> {

@@ -2,6 +2,7 @@
 //! users and other tools do (flags, files, exit codes) and checks the crates together.
 
 mod cli;
+mod cluster;
 mod distill;
 mod families;
 mod pipeline;
