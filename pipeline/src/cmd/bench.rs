@@ -55,6 +55,11 @@ pub enum Bench {
         /// Problems for the model figure.
         #[arg(long, default_value_t = 4)]
         model_problems: u64,
+        /// Rounds of the throughput and model figures: -w 1 and -w 2 (and mull run and the
+        /// sample stage) take turns, each keeping its best round, so a burst of load on a
+        /// shared machine hits both alike.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+        rounds: u64,
     },
     /// Training tokens/s and model FLOP utilisation of a ~3M and a ~25M-parameter student
     /// (forward, backward and AdamW on synthetic batches) against the f32 matmul rate measured
@@ -140,10 +145,14 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
             model,
             attempts,
             model_problems,
+            rounds,
         } => {
             use mull_pipeline::jobs::bench;
             let scratch = tempfile::tempdir().context("a scratch directory")?;
-            say!("{}", bench::bench_throughput(scratch.path(), problems)?);
+            say!(
+                "{}",
+                bench::bench_throughput(scratch.path(), problems, rounds)?
+            );
             let mull = std::env::current_exe().context("the mull binary's path")?;
             say!(
                 "{}",
@@ -152,7 +161,14 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
             if let Some(model) = model {
                 say!(
                     "{}",
-                    bench::bench_model(scratch.path(), &model, model_problems, attempts, 96)?
+                    bench::bench_model(
+                        scratch.path(),
+                        &model,
+                        model_problems,
+                        attempts,
+                        96,
+                        rounds
+                    )?
                 );
             }
         }

@@ -4,7 +4,8 @@
 //!   → verify → label → shards, with 1 and with 2 workers, and their ratio.
 //! - With a model: tokens per second inside `mull run`, against the same prompts and seeds
 //!   sampled by calling the sample stage directly (no dataflow): the difference is what the
-//!   dataflow costs. The two must give the same tokens, which is checked.
+//!   dataflow costs. The two must give the same tokens, which is checked. Beside them,
+//!   `mull bench sample`'s own figure at the same N (its fixed short prompt, no stop).
 //!
 //! Benchmarks print; tests never assert on time.
 
@@ -75,19 +76,34 @@ pub fn timed_run(
     summary.ok_or_else(|| PipelineError::Dataflow("no summary from process 0".into()))
 }
 
-/// Problems per second with 1 and 2 workers.
-pub fn bench_throughput(scratch: &Path, problems: u64) -> Result<String, PipelineError> {
+/// Problems per second with 1 and 2 workers: the two take turns for `rounds` rounds and each
+/// keeps its best, so a burst of load on a shared machine hits both alike.
+pub fn bench_throughput(
+    scratch: &Path,
+    problems: u64,
+    rounds: u64,
+) -> Result<String, PipelineError> {
     let text = oracle_config(problems);
-    let mut out = String::from("workers  problems  seconds  problems/s\n");
+    let mut best: [Option<(u64, f64)>; 2] = [None, None];
+    for round in 0..rounds.max(1) {
+        for (slot, workers) in [1usize, 2].into_iter().enumerate() {
+            let name = format!("oracle-w{workers}-{round}");
+            let s = timed_run(scratch, &name, &text, workers)?;
+            let secs = s.dataflow_wall.as_secs_f64();
+            if best[slot].is_none_or(|(_, b)| secs < b) {
+                best[slot] = Some((s.tally.problems, secs));
+            }
+            // Each round writes afresh; the scratch space stays one run's size.
+            let _ = std::fs::remove_dir_all(scratch.join(&name));
+        }
+    }
+    let mut out = format!("workers  problems  seconds  problems/s   (best of {rounds} rounds)\n");
     let mut rates = Vec::new();
-    for workers in [1, 2] {
-        let s = timed_run(scratch, &format!("oracle-w{workers}"), &text, workers)?;
-        let secs = s.dataflow_wall.as_secs_f64();
-        let rate = s.tally.problems as f64 / secs.max(1e-9);
+    for (workers, (n, secs)) in [1, 2].into_iter().zip(best.into_iter().flatten()) {
+        let rate = n as f64 / secs.max(1e-9);
         rates.push(rate);
         out.push_str(&format!(
-            "{workers:>7}  {:>8}  {secs:>7.2}  {rate:>10.0}\n",
-            s.tally.problems
+            "{workers:>7}  {n:>8}  {secs:>7.2}  {rate:>10.0}\n"
         ));
     }
     out.push_str(&format!("-w 2 / -w 1: {:.2}x\n", rates[1] / rates[0]));
@@ -101,12 +117,9 @@ pub fn bench_model(
     problems: u64,
     attempts: u32,
     max_new_tokens: usize,
+    rounds: u64,
 ) -> Result<String, PipelineError> {
     let text = model_config(model, problems, attempts, max_new_tokens);
-    let summary = timed_run(scratch, "model", &text, 1)?;
-    let in_run = summary.tally.tokens as f64 / summary.dataflow_wall.as_secs_f64().max(1e-9);
-
-    // The same prompts and seeds through the sample stage alone.
     let config = RunConfig::from_toml(&text, Path::new("bench"))?;
     let prompts = PromptBuilder::new(&config)?;
     let loaded =
@@ -118,34 +131,79 @@ pub fn bench_model(
         })?;
     let teacher = Teacher::model(loaded, &config, prompts);
     let family = &config.families[&Family::Arithmetic];
-    let mut work = (0..problems)
+    let mut problems_work = (0..problems)
         .map(|i| {
             generate::problem(Family::Arithmetic, family, config.seed, i).map(ProblemWork::new)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    work.sort_by(|a, b| a.problem.id.cmp(&b.problem.id));
-    let start = Instant::now();
-    teacher.sample(&mut work, 0);
-    let secs = start.elapsed().as_secs_f64();
-    let tokens: u64 = work
-        .iter()
-        .flat_map(|w| &w.attempts)
-        .map(|a| u64::from(a.tokens))
-        .sum();
+    problems_work.sort_by(|a, b| a.problem.id.cmp(&b.problem.id));
+
+    // `mull run` and the sample stage alone (the same prompts and seeds) take turns, each
+    // keeping its best round, so a burst of load on a shared machine hits both alike.
+    let mut best_run: Option<RunSummary> = None;
+    let mut best_stage: Option<(u64, f64)> = None;
+    for round in 0..rounds.max(1) {
+        let name = format!("model-{round}");
+        let summary = timed_run(scratch, &name, &text, 1)?;
+        let _ = std::fs::remove_dir_all(scratch.join(&name));
+        if best_run
+            .as_ref()
+            .is_none_or(|b| summary.dataflow_wall < b.dataflow_wall)
+        {
+            best_run = Some(summary);
+        }
+        let mut work = problems_work.clone();
+        let start = Instant::now();
+        teacher.sample(&mut work, 0);
+        let secs = start.elapsed().as_secs_f64();
+        let tokens: u64 = work
+            .iter()
+            .flat_map(|w| &w.attempts)
+            .map(|a| u64::from(a.tokens))
+            .sum();
+        if best_stage.is_none_or(|(_, b)| secs < b) {
+            best_stage = Some((tokens, secs));
+        }
+    }
+    let (Some(summary), Some((tokens, secs))) = (best_run, best_stage) else {
+        return Err(PipelineError::Dataflow("no model rounds ran".into()));
+    };
+    let in_run = summary.tally.tokens as f64 / summary.dataflow_wall.as_secs_f64().max(1e-9);
     let direct = tokens as f64 / secs.max(1e-9);
+    // `mull bench sample`'s own figure at the same N: its fixed 64-token prompt and 32 tokens
+    // decoded without stopping, so it says what the kernel does, not what a run's prompts cost.
+    let options = mull_models::bench::BenchOptions {
+        attempts: vec![attempts as usize],
+        engines: vec![mull_models::bench::BenchEngine::Native],
+        rounds: 1,
+        ..Default::default()
+    };
+    let measure = format!("aggregate N={attempts}");
+    let bench_sample = mull_models::bench::bench_sample(model, &options)
+        .map_err(|source| PipelineError::Teacher {
+            path: model.to_path_buf(),
+            source,
+        })?
+        .rows
+        .iter()
+        .find(|r| r.measure == measure)
+        .map_or(f64::NAN, |r| r.tok_per_s());
     let same = if tokens == summary.tally.tokens {
         "same tokens"
     } else {
         "DIFFERENT tokens"
     };
     Ok(format!(
-        "SmolLM2, {problems} problems x {attempts} attempts, one prompt per block ({same}):\n\
+        "SmolLM2, {problems} problems x {attempts} attempts, one prompt per block ({same}, best of {rounds} rounds):\n\
          inside mull run   {in_run:>8.1} tok/s  ({} tokens in {:.2} s of dataflow)\n\
          sample stage      {direct:>8.1} tok/s  ({tokens} tokens in {secs:.2} s)\n\
-         dataflow cost     {:>8.1}%\n",
+         dataflow cost     {:>8.1}%\n\
+         mull bench sample {bench_sample:>8.1} tok/s  (N={attempts}: 64-token prompt, 32 tokens, no stop)\n\
+         inside mull run / mull bench sample: {:.2}\n",
         summary.tally.tokens,
         summary.dataflow_wall.as_secs_f64(),
         100.0 * (1.0 - in_run / direct),
+        in_run / bench_sample,
     ))
 }
 
