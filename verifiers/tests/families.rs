@@ -45,7 +45,7 @@ fn arithmetic_answer_decides_and_steps_show() {
     );
     assert_eq!(good.status, VerdictStatus::Correct, "{}", good.reason);
     assert_eq!(good.step_checks, vec![Some(true); 3]);
-    assert_eq!((good.verifier.as_str(), good.verifier_version), ("math", 4));
+    assert_eq!((good.verifier.as_str(), good.verifier_version), ("math", 5));
 
     let slip = v.verify(
         &p,

@@ -26,7 +26,9 @@ impl MathVerifier {
     /// 3: `n!` is a factorial and `[a, b]` is not `(a, b)` (both were equal to other answers).
     /// 4: symbolic answers (expressions, radicals, π), intervals, relations, matrices, math
     /// spans and trailing boxes, space-grouped thousands and decimal commas.
-    pub const VERSION: u32 = 4;
+    /// 5: a full stop inside a closing math span ends a sentence; `smallest possible` and
+    /// `between the` are not doubts, `somewhere` is.
+    pub const VERSION: u32 = 5;
 
     pub fn new() -> Self {
         Self::default()

@@ -14,7 +14,7 @@
 
 mod words;
 
-use words::{CLOSERS, DOUBTS, LEAD_INS, NOT_UNITS, RETRACTIONS};
+use words::{CLOSERS, DOUBTS, LEAD_INS, NOT_UNITS, RETRACTIONS, SUPERLATIVES};
 pub(crate) use words::{NUMBER_WORDS, SHORT_UNITS};
 
 /// The unit words (if any) after an answer that is committed, or `None` when it is not (see
@@ -39,10 +39,20 @@ pub(crate) fn marker_committed(text: &str, at: usize) -> bool {
 /// The part of `line` a doubt can reach: its last sentence, and the sentence before that when
 /// it is short (`Not sure. The answer is …`).
 fn scope(line: &str) -> &str {
+    // A sentence ends at `.`, `?`, `!` or `;` before a space, also when a math span closes
+    // between them (`= 0.$ Then`, `= 0.\]Hence`).
     let ends: Vec<usize> = line
         .match_indices(['.', '?', '!', ';'])
-        .filter(|(i, _)| line[i + 1..].starts_with(char::is_whitespace))
-        .map(|(i, _)| i + 1)
+        .filter_map(|(i, _)| {
+            let rest = &line[i + 1..];
+            let after = rest
+                .trim_start_matches('$')
+                .trim_start_matches("\\]")
+                .trim_start_matches("\\)");
+            let display = after.len() + 2 <= rest.len() && !rest.starts_with('$');
+            let end = i + 1 + (rest.len() - after.len());
+            (after.starts_with(char::is_whitespace) || display).then_some(end)
+        })
         .collect();
     let Some(&last) = ends.last() else {
         return line;
@@ -100,11 +110,18 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
 fn doubtful(text: &str) -> bool {
     let lower = text.to_lowercase().replace('’', "'");
     let ws: Vec<&str> = words(&lower).collect();
-    ws.iter().any(|w| {
+    ws.iter().enumerate().any(|(i, w)| {
         let w = w
             .trim_start_matches("\\text")
             .trim_start_matches("\\textbf");
-        DOUBTS.contains(&w) || w.ends_with("n't") || !w.is_ascii()
+        // `the smallest possible value`: an extreme, not a guess.
+        let extreme = w == "possible" && i > 0 && SUPERLATIVES.contains(&ws[i - 1]);
+        // `the angle between the lines`: a place, not a range of answers (`between 4 and 5`).
+        let place = w == "between"
+            && ws.get(i + 1).is_some_and(|next| {
+                ["the", "two", "these", "those", "each", "its", "their"].contains(next)
+            });
+        !extreme && !place && (DOUBTS.contains(&w) || w.ends_with("n't") || !w.is_ascii())
     })
 }
 
@@ -165,6 +182,13 @@ fn committed_after(after: &str) -> Option<Option<String>> {
         }
         if let Some(env) = rest.strip_prefix("\\end{") {
             rest = env.split_once('}').map_or("", |(_, r)| r).trim_start();
+        }
+        // A sentence's full stop inside the display, before it closes: `\boxed{5}. \end{align*}`.
+        if let Some(stop) = rest.strip_prefix(['.', ',']) {
+            let stop = stop.trim_start();
+            if ["\\end{", "\\]", "$$"].iter().any(|d| stop.starts_with(d)) {
+                rest = stop;
+            }
         }
         if rest.len() == before {
             break;

@@ -3,6 +3,12 @@
 
 /// Words that, in the sentence before an answer or its marker (and the short sentence before
 /// that), hedge, negate or reject it.
+/// Words before `possible` that make it an extreme, not a guess (`the smallest possible value`).
+pub(super) const SUPERLATIVES: &[&str] = &[
+    "smallest", "largest", "greatest", "least", "most", "fewest", "highest", "lowest", "maximum",
+    "minimum", "biggest", "best", "only",
+];
+
 pub(super) const DOUBTS: &[&str] = &[
     "not",
     "no",
@@ -100,6 +106,7 @@ pub(super) const DOUBTS: &[&str] = &[
     "like",
     "some",
     "circa",
+    "somewhere",
     "ca",
     "mistaken",
     "false",
