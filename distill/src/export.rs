@@ -6,7 +6,8 @@
 //! - `model.safetensors`: the checkpoint's tensors as they are (HF Llama names), with the
 //!   `format: pt` metadata `transformers` expects;
 //! - `tokenizer.json` (the checkpoint's: for a from-scratch student the character-level BPE with
-//!   the `Fuse` decoder, which joins characters), `tokenizer_config.json`,
+//!   the `Fuse` decoder, which joins characters), `tokenizer_config.json` (with the chat template
+//!   mull renders prompts with, as Jinja),
 //!   `generation_config.json` (greedy by default);
 //! - `README.md`: a model card with the training data, settings and results `state.json` holds.
 //!
@@ -15,6 +16,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use mull_models::chat_template::ChatTemplate;
 use mull_models::llama::Config;
 use mull_models::tokenizer::Tokenizer;
 use serde_json::{json, Value};
@@ -99,7 +101,7 @@ pub fn export(checkpoint: &Path, out: &Path) -> Result<Exported, TrainError> {
     };
     put("config.json", &pretty(&config))?;
 
-    let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = names
+    let mut views: Vec<(String, safetensors::tensor::TensorView<'_>)> = names
         .iter()
         .map(|n| tensors.tensor(n).map(|t| (n.clone(), t)))
         .collect::<Result<_, _>>()
@@ -107,7 +109,21 @@ pub fn export(checkpoint: &Path, out: &Path) -> Result<Exported, TrainError> {
             path: weights_path.clone(),
             message: e.to_string(),
         })?;
+    // transformers' token-classification head is a linear layer with a bias, and it would
+    // initialise a missing one at random; mull's head has none, so the export's is zero.
+    let labels = views
+        .iter()
+        .find(|(n, _)| n == "score.weight")
+        .map_or(0, |(_, t)| t.shape()[0]);
+    let zero_bias = vec![0u8; labels * 4];
+    if prm && !names.iter().any(|n| n == "score.bias") {
+        let view =
+            safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![labels], &zero_bias)
+                .map_err(|e| TrainError::Invalid(format!("cannot write the score bias: {e}")))?;
+        views.push(("score.bias".to_string(), view));
+    }
     let metadata = HashMap::from([("format".to_string(), "pt".to_string())]);
+    let tensor_count = views.len();
     let serialized = safetensors::serialize(views, Some(metadata))
         .map_err(|e| TrainError::Invalid(format!("cannot write safetensors: {e}")))?;
     put(WEIGHTS_FILE, &serialized)?;
@@ -123,6 +139,7 @@ pub fn export(checkpoint: &Path, out: &Path) -> Result<Exported, TrainError> {
         "unk_token": tokenizer.token_id("<unk>").and_then(|i| tokenizer.token(i)),
         "model_max_length": cfg.max_position_embeddings,
         "clean_up_tokenization_spaces": false,
+        "chat_template": ChatTemplate::for_tokenizer(&tokenizer).jinja(),
     });
     put("tokenizer_config.json", &pretty(&tokenizer_config))?;
     let generation = json!({
@@ -142,7 +159,7 @@ pub fn export(checkpoint: &Path, out: &Path) -> Result<Exported, TrainError> {
     )?;
     Ok(Exported {
         architecture,
-        tensors: names.len(),
+        tensors: tensor_count,
         files,
     })
 }

@@ -72,6 +72,34 @@ impl ChatTemplate {
         out
     }
 
+    /// The template as Jinja, as Hugging Face's `tokenizer_config.json` carries it
+    /// (`chat_template`), rendering exactly what [`ChatTemplate::render`] does.
+    pub fn jinja(&self) -> &'static str {
+        match self {
+            Self::ChatMl => concat!(
+                "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}",
+                "{{ '<|im_start|>system\\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\\n' }}",
+                "{% endif %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}",
+                "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}",
+            ),
+            Self::Plain => concat!(
+                "{% for message in messages %}{{ message['role'][:1] | upper }}{{ message['role'][1:] }}: ",
+                "{{ message['content'] }}{{ '\\n\\n' }}{% endfor %}",
+                "{% if add_generation_prompt %}{{ 'Assistant:' }}{% endif %}",
+            ),
+        }
+    }
+
+    /// The template a tokenizer's vocabulary calls for: ChatML when it has `<|im_start|>`,
+    /// the plain one otherwise (a from-scratch character-level student).
+    pub fn for_tokenizer(tokenizer: &crate::tokenizer::Tokenizer) -> Self {
+        if tokenizer.token_id("<|im_start|>").is_some() {
+            ChatTemplate::ChatMl
+        } else {
+            ChatTemplate::Plain
+        }
+    }
+
     /// Strings that end an assistant turn in this format, for [`crate::sampling::StopMatcher`]:
     /// ChatML's end-of-turn and start-of-turn markers and `<|endoftext|>`; for `Plain`, the start
     /// of the next user turn.

@@ -179,14 +179,6 @@ fn is_gguf(path: &Path) -> bool {
         && &magic == b"GGUF"
 }
 
-fn template_for(tokenizer: &Tokenizer) -> ChatTemplate {
-    if tokenizer.token_id("<|im_start|>").is_some() {
-        ChatTemplate::ChatMl
-    } else {
-        ChatTemplate::Plain
-    }
-}
-
 fn eos_ids(cfg: &Config, tokenizer: &Tokenizer) -> Vec<u32> {
     let mut ids: Vec<u32> = cfg
         .eos_token_id
@@ -247,7 +239,7 @@ pub fn load(path: &Path, opts: LoadOptions) -> Result<LoadedModel> {
     let tokenizer = Tokenizer::from_gguf(&content, path)?;
     let mut loaded = LoadedModel {
         weights,
-        chat_template: template_for(&tokenizer),
+        chat_template: ChatTemplate::for_tokenizer(&tokenizer),
         eos_ids: Vec::new(),
         tokenizer,
         weights_sha256: sha256_file(path)?,
@@ -276,7 +268,7 @@ fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<LoadedModel> {
     let tokenizer = tokenizer.with_special_ids(cfg.bos_token_id, eos_first)?;
     Ok(LoadedModel {
         eos_ids: eos_ids(&cfg, &tokenizer),
-        chat_template: template_for(&tokenizer),
+        chat_template: ChatTemplate::for_tokenizer(&tokenizer),
         tokenizer,
         weights_sha256: sha256_files(&paths)?,
         path: dir.to_path_buf(),
