@@ -8,6 +8,7 @@ use anyhow::{bail, Context, Result};
 use mull_data::Family;
 use mull_pipeline::config::SamplingConfig;
 use mull_pipeline::jobs::eval::{eval, EvalOptions, Problems};
+use mull_pipeline::progress::ProgressMode;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -45,7 +46,7 @@ pub struct Args {
     /// The output directory: pool.jsonl, metrics.json, metrics.md.
     #[arg(long)]
     out: PathBuf,
-    /// No progress lines.
+    /// No progress lines or bars.
     #[arg(short, long)]
     quiet: bool,
 }
@@ -74,6 +75,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         },
         seed: args.sampling_seed,
         out: args.out.clone(),
+        progress: ProgressMode::detect(args.quiet),
     };
     let start = Instant::now();
     let quiet = args.quiet;

@@ -30,6 +30,7 @@ use serde_json::{json, Value};
 
 use crate::config::{FamilyConfig, RunConfig, SamplingConfig};
 use crate::error::PipelineError;
+use crate::progress::{EvalProgress, ProgressMode};
 use crate::stages::sample::{prompt_tokens, PromptBuilder, Teacher};
 use crate::stages::{self, ProblemWork};
 
@@ -56,6 +57,8 @@ pub struct EvalOptions {
     /// Seeds the samples (with each problem and attempt id).
     pub seed: u64,
     pub out: PathBuf,
+    /// Bars on a terminal, or nothing.
+    pub progress: ProgressMode,
 }
 
 /// What an evaluation found, in all.
@@ -230,7 +233,17 @@ pub fn eval(opts: &EvalOptions, log: &mut dyn FnMut(&str)) -> Result<EvalSummary
     let mut works: Vec<ProblemWork> = problems.into_iter().map(ProblemWork::new).collect();
     works.sort_by(|a, b| a.problem.id.cmp(&b.problem.id));
     log(&format!("sampling {} × {} attempts", works.len(), opts.k));
-    teacher.sample(&mut works, 0);
+    let budgets = if opts.prm.is_some() {
+        eval::sample_sizes(opts.k as usize).len() as u64
+    } else {
+        0
+    };
+    let bars = EvalProgress::new(opts.progress, works.len() as u64, budgets);
+    // In chunks of whole blocks, so the bar moves and the blocks are the ones of one call.
+    for chunk in works.chunks_mut(teacher.block_size()) {
+        teacher.sample(chunk, 0);
+        bars.sampled(chunk);
+    }
     // A block the model could not sample is an error of the evaluation, not a zero.
     if let Some(r) = works.iter().flat_map(|w| &w.rejects).next() {
         return Err(PipelineError::Teacher {
@@ -244,15 +257,17 @@ pub fn eval(opts: &EvalOptions, log: &mut dyn FnMut(&str)) -> Result<EvalSummary
     let verifiers = Verifiers::new(SandboxLimits::default());
     for w in &mut works {
         stages::verify::verify(&verifiers, w);
+        bars.verified();
     }
     let scorer = opts.prm.as_deref().map(PrmScorer::load).transpose()?;
     let beams = match (&scorer, &teacher) {
         (Some(scorer), Teacher::Model(m)) => {
             log("PRM beam search");
-            beam_results(&works, m, scorer, &verifiers, opts)?
+            beam_results(&works, m, scorer, &verifiers, opts, &bars)?
         }
         _ => vec![BTreeMap::new(); works.len()],
     };
+    bars.finish();
     log("scoring and computing metrics");
     let mut pool_lines = String::new();
     let mut by_group: BTreeMap<(String, String), Vec<ProblemResult>> = BTreeMap::new();
@@ -342,6 +357,7 @@ fn beam_results(
     scorer: &PrmScorer,
     verifiers: &Verifiers,
     opts: &EvalOptions,
+    bars: &EvalProgress,
 ) -> Result<Vec<BeamRow>, PipelineError> {
     use mull_distill::eval::search::{beam_search, BeamConfig};
     let heads = works
@@ -397,6 +413,7 @@ fn beam_results(
                 .is_some_and(|v| v.verify(&w.problem, &attempt).correct);
             row.insert(n, (correct, f.tokens));
         }
+        bars.searched(n);
     }
     Ok(rows)
 }

@@ -179,6 +179,15 @@ impl Teacher {
     /// Fills in the attempts of every problem, in the order given, or for a problem waiting
     /// for rollouts the continuations of its probes (`rollouts` each). A failure of a whole
     /// block (the model errs) rejects its problems with the reason; it never stops the run.
+    /// Prompts sampled together in one block (one for the oracle, which has no blocks):
+    /// sampling a slice in chunks of this size gives the same blocks as sampling it whole.
+    pub fn block_size(&self) -> usize {
+        match self {
+            Teacher::Oracle(_) => 1,
+            Teacher::Model(m) => m.prompts_per_block.max(1),
+        }
+    }
+
     pub fn sample(&self, work: &mut [ProblemWork], rollouts: u32) {
         let (probing, fresh): (Vec<&mut ProblemWork>, Vec<&mut ProblemWork>) =
             work.iter_mut().partition(|w| !w.probes.is_empty());
