@@ -158,12 +158,66 @@ where
         ctx.configure_series_labels()
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerRight)
+            .position(legend_corner(&chart.series, &x_of, (x0, x1), (y0, y1)))
             .draw()
             .map_err(err)?;
     }
     root.present().map_err(err)?;
     Ok(())
+}
+
+/// The corner of the plot whose quarter the lines cross least, for the legend: rising accuracy
+/// curves leave the upper left free, falling losses the upper right.
+fn legend_corner(
+    series: &[Series],
+    x_of: &dyn Fn(f64) -> f64,
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+) -> SeriesLabelPosition {
+    // Points along every segment, in 0..1 plot coordinates.
+    let mut samples = Vec::new();
+    for s in series {
+        let points: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .map(|&(x, y)| {
+                (
+                    (x_of(x) - x0) / (x1 - x0).max(1e-12),
+                    (y - y0) / (y1 - y0).max(1e-12),
+                )
+            })
+            .collect();
+        samples.extend(points.iter().copied());
+        for w in points.windows(2) {
+            for k in 1..16 {
+                let t = f64::from(k) / 16.0;
+                samples.push((
+                    w[0].0 + t * (w[1].0 - w[0].0),
+                    w[0].1 + t * (w[1].1 - w[0].1),
+                ));
+            }
+        }
+    }
+    let corners = [
+        (SeriesLabelPosition::UpperLeft, false, true),
+        (SeriesLabelPosition::UpperRight, true, true),
+        (SeriesLabelPosition::LowerRight, true, false),
+        (SeriesLabelPosition::LowerLeft, false, false),
+    ];
+    let crossings = |right: bool, upper: bool| {
+        samples
+            .iter()
+            .filter(|&&(x, y)| {
+                (if right { x >= 0.55 } else { x <= 0.45 })
+                    && (if upper { y >= 0.6 } else { y <= 0.4 })
+            })
+            .count()
+    };
+    // The first corner with the fewest crossings (the order breaks ties).
+    corners
+        .into_iter()
+        .min_by_key(|&(_, right, upper)| crossings(right, upper))
+        .map_or(SeriesLabelPosition::UpperLeft, |(corner, _, _)| corner)
 }
 
 /// Writes `chart` to `base.png` and `base.svg`.
@@ -177,4 +231,27 @@ pub fn write(chart: &Chart, base: &Path) -> Result<(), PipelineError> {
     draw(SVGBackend::new(&svg, size).into_drawing_area(), chart)
         .map_err(|e| PipelineError::Report(format!("{}: {e}", svg.display())))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn corner(points: Vec<(f64, f64)>) -> SeriesLabelPosition {
+        let series = [Series {
+            name: "a".into(),
+            points,
+        }];
+        legend_corner(&series, &|x| x, (0.0, 4.0), (0.0, 1.0))
+    }
+
+    #[test]
+    fn the_legend_goes_where_the_lines_are_not() {
+        let rising = vec![(0.0, 0.05), (1.0, 0.1), (2.0, 0.2), (3.0, 0.5), (4.0, 0.9)];
+        assert!(matches!(corner(rising), SeriesLabelPosition::UpperLeft));
+        let falling = vec![(0.0, 0.95), (1.0, 0.5), (2.0, 0.3), (3.0, 0.2), (4.0, 0.1)];
+        assert!(matches!(corner(falling), SeriesLabelPosition::UpperRight));
+        let high = vec![(0.0, 0.9), (4.0, 0.95)];
+        assert!(matches!(corner(high), SeriesLabelPosition::LowerRight));
+    }
 }
