@@ -4,7 +4,9 @@
 //! by what it said last): `\boxed{...}` / `\fbox{...}` (brace-balanced), a line
 //! `Answer: ...` (any case, `Final answer:` and markdown `**Answer:**` too; an empty rest
 //! takes the next non-empty line), and `the answer is ...` (rest of the line). Without a
-//! marker the whole text is the candidate; the last number in the text is an opt-in fallback.
+//! marker the whole text is the candidate, then a committed last math span, then a plain
+//! number that closes the last sentence ([`closing_number`]); the last number anywhere in the
+//! text is an opt-in fallback.
 //! The candidate keeps everything up to the end of its line: `Answer: 4 or 5` stays `4 or 5`
 //! and fails to parse, so extra text that changes the answer makes it wrong.
 
@@ -136,6 +138,37 @@ pub fn committed_math_span(text: &str) -> Option<String> {
     match super::commit::committed(text, open, close + delim)? {
         Some(unit) => Some(format!("{span} {unit}")),
         None => Some(span),
+    }
+}
+
+/// A plain number that closes the text's last sentence, when the text commits to it as it
+/// would to a box (see `commit`): `the probability that Alice wins is 2/3.`, `... is 19. I hope
+/// it is correct.`, not `is not 19.` or `is about 19`. Only the text after `</think>` and
+/// before a chat-template token counts.
+pub fn closing_number(text: &str) -> Option<String> {
+    let tail = text
+        .rfind("</think>")
+        .map_or(text, |i| &text[i + "</think>".len()..]);
+    let tail = tail.split("<|").next().unwrap_or("");
+    let number = last_number(tail)?;
+    let start = tail.rfind(number.as_str())?;
+    let end = start + number.len();
+    // A number inside a math span or a box is theirs to judge; a number alone is the whole
+    // text, already refused; `0.333...` recurs.
+    let before = &tail[..start];
+    let line = before.rsplit('\n').next().unwrap_or("");
+    let after = tail[end..].trim_start();
+    if before.matches('$').count() % 2 == 1
+        || before.trim_end().ends_with(['{', '(', '[', '\\'])
+        || line.trim().is_empty()
+        || after.starts_with("..")
+        || after.starts_with('…')
+    {
+        return None;
+    }
+    match super::commit::committed(tail, start, end)? {
+        Some(unit) => Some(format!("{number} {unit}")),
+        None => Some(number),
     }
 }
 

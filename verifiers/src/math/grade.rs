@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::answer::parse_answer_with_unit;
 use super::extract::{
-    committed_math_span, extract_answer, last_number, trailing_boxes, AnswerSource,
+    closing_number, committed_math_span, extract_answer, last_number, trailing_boxes, AnswerSource,
 };
 use super::lexer::{lex, Tok};
 use super::{MathError, MathValue};
@@ -402,7 +402,8 @@ fn last_line_answer(text: &str) -> Result<String, MathError> {
 }
 
 /// Extracts and parses the predicted answer: the bare last line in the verifier's mode, else
-/// [`answer_candidate`], then a committed math span inside it, then (opt-in) the last number.
+/// [`answer_candidate`], then a committed math span inside it, then a committed closing number,
+/// then (opt-in) the last number.
 fn prediction(text: &str, opts: MathOptions) -> Result<(MathValue, Option<String>), MathError> {
     if opts.answer_line_only {
         return parse_checked(&last_line_answer(text)?, opts);
@@ -424,6 +425,14 @@ fn prediction(text: &str, opts: MathOptions) -> Result<(MathValue, Option<String
     }
     if src != AnswerSource::WholeText {
         return Err(e);
+    }
+    // A plain number the last sentence commits to ("... the probability is 2/3.").
+    if let Some(n) = closing_number(text) {
+        match parse_checked(&n, opts) {
+            Ok(v) => return Ok(v),
+            Err(e) if e.is_limit() => return Err(e),
+            Err(_) => {}
+        }
     }
     if opts.last_number_fallback {
         let tail = text
