@@ -114,7 +114,15 @@ fn grade_unbudgeted(gold: &str, pred_text: &str, opts: MathOptions) -> MathGrade
             Err(e2) if e2.is_limit() => {
                 return MathGrade::fail(None, None, format!("gold answer: {e2}"), true);
             }
-            Err(_) => return grade_as_text(gold, pred_text, &e),
+            // A gold that names what it gives (`\frac{NO}{BO}=\frac{1}{\sqrt{6}}`, `|AB|=1`):
+            // its value, against a prediction that parses (else the texts are compared).
+            Err(_) => match labelled_value(gold).map(parse_answer_with_unit) {
+                Some(Ok(v)) if prediction(pred_text, opts).is_ok() => v,
+                Some(Err(e3)) if e3.is_limit() => {
+                    return MathGrade::fail(None, None, format!("gold answer: {e3}"), true);
+                }
+                _ => return grade_as_text(gold, pred_text, &e),
+            },
         },
     };
     let (pred_v, pred_unit) = match prediction(pred_text, opts) {
@@ -153,6 +161,45 @@ fn grade_unbudgeted(gold: &str, pred_text: &str, opts: MathOptions) -> MathGrade
             error: false,
         }
     }
+}
+
+/// The right side of a gold answer `LABEL = VALUE` with one `=` outside brackets, whose left
+/// side names a quantity (letters, subscripts, `|AB|`, `\frac{NO}{BO}`, `A:B`) and holds no
+/// digit outside subscripts. Only the trusted gold is read so: a prediction's equation still
+/// needs the asked variable.
+fn labelled_value(gold: &str) -> Option<&str> {
+    let t = gold.trim().trim_matches('$').trim();
+    let mut depth = 0i32;
+    let mut eq = None;
+    for (i, c) in t.char_indices() {
+        match c {
+            '{' | '(' | '[' => depth += 1,
+            '}' | ')' | ']' => depth -= 1,
+            '=' if depth == 0 => {
+                if eq.is_some() {
+                    return None;
+                }
+                eq = Some(i);
+            }
+            '<' | '>' | '≤' | '≥' if depth == 0 => return None,
+            _ => {}
+        }
+    }
+    let eq = eq?;
+    let (label, value) = (t[..eq].trim(), t[eq + 1..].trim());
+    let mut sub = false;
+    let mut digits = false;
+    for c in label.chars() {
+        match c {
+            '_' => sub = true,
+            c if c.is_ascii_digit() && !sub => digits = true,
+            '{' | '}' | ' ' | '\\' | ':' | '|' => {}
+            c if c.is_alphabetic() => sub = false,
+            _ => return None,
+        }
+    }
+    let letters = label.chars().any(char::is_alphabetic);
+    (letters && !digits && !value.is_empty()).then_some(value)
 }
 
 /// A gold answer that is not an exact rational value (`\sqrt{2}`, `2\pi`): the prediction is
