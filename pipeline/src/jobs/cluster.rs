@@ -160,7 +160,8 @@ pub fn quiet_lost_peer_panics() {
                 .unwrap_or("");
             let thread = std::thread::current();
             let name = thread.name().unwrap_or("");
-            if message.starts_with("timely communication error") {
+            let comms = name.starts_with("timely:send") || name.starts_with("timely:recv");
+            if comms || message.starts_with("timely communication error") {
                 let _ = LOST_PEER.set(message.to_string());
                 return;
             }
