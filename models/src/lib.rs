@@ -10,8 +10,8 @@
 //!   [`chat_template`] renders ChatML (SmolLM2) and plain prompts.
 //! - [`sampling`]: per-attempt seeded token draws (temperature, top-k, top-p) and stop strings;
 //!   [`sampler`] decodes many attempts per prompt in fixed batches with one shared prefill.
-//! - [`load`]: one entry point from a path (GGUF file or HF directory) to a [`LoadedModel`] with
-//!   weights, tokenizer, chat template, EOS ids and the weights' sha256; [`bench`] measures
+//! - [`load()`]: one entry point from a path (GGUF file or HF directory) to a [`LoadedModel`] with
+//!   weights, tokenizer, chat template, EOS ids and the weights' sha256; [`mod@bench`] measures
 //!   sampling throughput against stock candle; [`testing`] finds the reference model for tests.
 //!
 //! This crate knows no records: it speaks tokens and tensors; the pipeline converts.

@@ -7,7 +7,7 @@
 //! `θ ← θ − lr · (m / (1−β₁ᵗ)) / (√(v / (1−β₂ᵗ)) + ε)`. One-dimensional parameters (the RMSNorm
 //! gains) get no weight decay, as is usual. Before the update the gradients are scaled so that
 //! their global L2 norm is at most `clip`. On the CPU the update is one fused pass per
-//! parameter ([`super::fused_adamw`]) and the moments are plain vectors; elsewhere it runs as
+//! parameter (`fused_adamw`) and the moments are plain vectors; elsewhere it runs as
 //! tensor ops.
 
 use std::collections::HashMap;
