@@ -36,6 +36,7 @@ python-deps:
 test: fetch-model python-deps
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+    RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
     cargo test --workspace
     bash {{shared}}/contract/foundation.sh target/debug/mull
     bash {{shared}}/contract/models.sh target/debug/mull "$(bash scripts/fetch-model.sh)"
