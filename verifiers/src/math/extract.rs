@@ -141,15 +141,19 @@ pub fn committed_math_span(text: &str) -> Option<String> {
     }
 }
 
+/// The text after the last `</think>`, or all of it: answers are looked for there, never in
+/// the scratchpad.
+pub(crate) fn after_thinking(text: &str) -> &str {
+    text.rfind("</think>")
+        .map_or(text, |i| &text[i + "</think>".len()..])
+}
+
 /// A plain number that closes the text's last sentence, when the text commits to it as it
 /// would to a box (see `commit`): `the probability that Alice wins is 2/3.`, `... is 19. I hope
 /// it is correct.`, not `is not 19.` or `is about 19`. Only the text after `</think>` and
 /// before a chat-template token counts.
 pub fn closing_number(text: &str) -> Option<String> {
-    let tail = text
-        .rfind("</think>")
-        .map_or(text, |i| &text[i + "</think>".len()..]);
-    let tail = tail.split("<|").next().unwrap_or("");
+    let tail = after_thinking(text).split("<|").next().unwrap_or("");
     let number = last_number(tail)?;
     let start = tail.rfind(number.as_str())?;
     let end = start + number.len();

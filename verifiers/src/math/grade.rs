@@ -4,7 +4,8 @@ use serde::Serialize;
 
 use super::answer::parse_answer_with_unit;
 use super::extract::{
-    closing_number, committed_math_span, extract_answer, last_number, trailing_boxes, AnswerSource,
+    after_thinking, closing_number, committed_math_span, extract_answer, last_number,
+    trailing_boxes, AnswerSource,
 };
 use super::lexer::{lex, Tok};
 use super::{MathError, MathValue};
@@ -104,6 +105,9 @@ fn bounded(v: &MathValue) -> String {
 fn grade_unbudgeted(gold: &str, pred_text: &str, opts: MathOptions) -> MathGrade {
     // The gold as an answer; else, like a prediction, the answer found in it (a solution text
     // ending in `\boxed{}`); else it is compared as text.
+    // Why the gold did not parse as it stands, when it was read as its labelled value: a
+    // prediction that does not parse is then compared as text.
+    let mut labelled: Option<MathError> = None;
     let (gold_v, gold_unit) = match parse_answer_with_unit(gold.trim()) {
         Ok(v) => v,
         Err(e) if e.is_limit() => {
@@ -117,7 +121,10 @@ fn grade_unbudgeted(gold: &str, pred_text: &str, opts: MathOptions) -> MathGrade
             // A gold that names what it gives (`\frac{NO}{BO}=\frac{1}{\sqrt{6}}`, `|AB|=1`):
             // its value, against a prediction that parses (else the texts are compared).
             Err(_) => match labelled_value(gold).map(parse_answer_with_unit) {
-                Some(Ok(v)) if prediction(pred_text, opts).is_ok() => v,
+                Some(Ok(v)) => {
+                    labelled = Some(e);
+                    v
+                }
                 Some(Err(e3)) if e3.is_limit() => {
                     return MathGrade::fail(None, None, format!("gold answer: {e3}"), true);
                 }
@@ -125,9 +132,10 @@ fn grade_unbudgeted(gold: &str, pred_text: &str, opts: MathOptions) -> MathGrade
             },
         },
     };
-    let (pred_v, pred_unit) = match prediction(pred_text, opts) {
-        Ok(v) => v,
-        Err(e) => {
+    let (pred_v, pred_unit) = match (prediction(pred_text, opts), &labelled) {
+        (Ok(v), _) => v,
+        (Err(_), Some(gold_err)) => return grade_as_text(gold, pred_text, gold_err),
+        (Err(e), None) => {
             let limit = e.is_limit();
             return MathGrade::fail(Some(&gold_v), None, format!("prediction: {e}"), limit);
         }
@@ -375,9 +383,7 @@ fn decimal_comma(gold: &MathValue, pred: MathValue, text: &str, opts: MathOption
 /// `\boxed{}` at the end of the text counts as a list), else [`extract_answer`] of the text.
 fn answer_candidate(text: &str) -> Result<(String, AnswerSource), MathError> {
     // After `</think>` when the thinking is closed: the scratchpad's answers do not count.
-    let tail = text
-        .rfind("</think>")
-        .map_or(text, |i| &text[i + "</think>".len()..]);
+    let tail = after_thinking(text);
     // A run of boxes at the end is a list (or, joined by "or", a set); otherwise the marker
     // said last, if the text commits to it (see `commit`).
     if let Some(list) = trailing_boxes(tail) {
@@ -394,10 +400,7 @@ fn answer_candidate(text: &str) -> Result<(String, AnswerSource), MathError> {
 /// `Answer: X` (also `Final answer:`, markdown bold), or a lone `\boxed{X}` (maybe in `$…$` or
 /// `\[…\]`); a trailing period and "I hope it is correct." aside.
 fn last_line_answer(text: &str) -> Result<String, MathError> {
-    let tail = text
-        .rfind("</think>")
-        .map_or(text, |i| &text[i + "</think>".len()..]);
-    let tail = tail.split("<|").next().unwrap_or("");
+    let tail = after_thinking(text).split("<|").next().unwrap_or("");
     let refuse =
         |why: &str| MathError::Syntax(format!("the last line is not an answer line: {why}"));
     let raw = tail
@@ -482,10 +485,7 @@ fn prediction(text: &str, opts: MathOptions) -> Result<(MathValue, Option<String
         }
     }
     if opts.last_number_fallback {
-        let tail = text
-            .rfind("</think>")
-            .map_or(text, |i| &text[i + "</think>".len()..]);
-        let n = last_number(tail).ok_or(MathError::NoAnswer)?;
+        let n = last_number(after_thinking(text)).ok_or(MathError::NoAnswer)?;
         return parse_checked(&n, opts);
     }
     Err(MathError::Syntax(format!(

@@ -5,6 +5,7 @@ use mull_data::Family;
 use mull_data::{Attempt, EquationsPayload, Problem, Verdict};
 use num_rational::BigRational;
 
+use super::extract::after_thinking;
 use super::{grade_math_with, parse_answer, MathOptions, MathValue};
 use crate::steps::check_steps;
 use crate::Verifier;
@@ -77,13 +78,6 @@ pub(crate) fn steps_and_answer(attempt: &Attempt) -> (Vec<String>, String) {
         .final_answer
         .unwrap_or_else(|| after_thinking(&attempt.completion).to_string());
     (parsed.steps, answer)
-}
-
-/// The text after `</think>`, or all of it: the answer is looked for there.
-fn after_thinking(completion: &str) -> &str {
-    completion
-        .rfind("</think>")
-        .map_or(completion, |i| &completion[i + "</think>".len()..])
 }
 
 impl Verifier for MathVerifier {

@@ -1,14 +1,14 @@
 //! The word lists of [`super`]: what may lead into an answer, what doubts or retracts it, what
 //! may follow it, and which words are (not) units.
 
-/// Words that, in the sentence before an answer or its marker (and the short sentence before
-/// that), hedge, negate or reject it.
 /// Words before `possible` that make it an extreme, not a guess (`the smallest possible value`).
 pub(super) const SUPERLATIVES: &[&str] = &[
     "smallest", "largest", "greatest", "least", "most", "fewest", "highest", "lowest", "maximum",
     "minimum", "biggest", "best", "only",
 ];
 
+/// Words that, in the sentence before an answer or its marker (and the short sentence before
+/// that), hedge, negate or reject it.
 pub(super) const DOUBTS: &[&str] = &[
     "not",
     "no",
