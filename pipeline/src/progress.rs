@@ -34,6 +34,16 @@ impl ProgressMode {
     }
 }
 
+impl ProgressMode {
+    /// Where the bars of this mode are drawn: stderr, or nowhere.
+    fn bars(self) -> MultiProgress {
+        MultiProgress::with_draw_target(match self {
+            ProgressMode::Bars => ProgressDrawTarget::stderr(),
+            _ => ProgressDrawTarget::hidden(),
+        })
+    }
+}
+
 /// Counters and bars of one process's workers.
 pub struct Progress {
     mode: ProgressMode,
@@ -47,10 +57,7 @@ pub struct Progress {
 impl Progress {
     /// Bars sized for `problems` problems in `blocks` blocks (this run's share of the plan).
     pub fn new(mode: ProgressMode, problems: u64, blocks: u64) -> Self {
-        let multi = MultiProgress::with_draw_target(match mode {
-            ProgressMode::Bars => ProgressDrawTarget::stderr(),
-            _ => ProgressDrawTarget::hidden(),
-        });
+        let multi = mode.bars();
         let bar = |len: u64, what: &str| stage_bar(&multi, len, what);
         Progress {
             mode,
@@ -126,7 +133,7 @@ impl SampledBar {
         let (mut problems, mut tokens) = (0, 0);
         for w in work {
             problems += 1;
-            tokens += w.attempts.iter().map(|a| u64::from(a.tokens)).sum::<u64>();
+            tokens += w.tokens();
         }
         let total = self.tokens.fetch_add(tokens, Ordering::Relaxed) + tokens;
         self.bar.inc(problems);
@@ -157,10 +164,7 @@ pub struct EvalProgress {
 impl EvalProgress {
     /// Bars for `problems` problems and `budgets` beam-search budgets (0: no beam search).
     pub fn new(mode: ProgressMode, problems: u64, budgets: u64) -> Self {
-        let multi = MultiProgress::with_draw_target(match mode {
-            ProgressMode::Bars => ProgressDrawTarget::stderr(),
-            _ => ProgressDrawTarget::hidden(),
-        });
+        let multi = mode.bars();
         let sampled = stage_bar(&multi, problems, "sampled");
         let verified = stage_bar(&multi, problems, "verified");
         let searched = if budgets > 0 {

@@ -54,8 +54,8 @@ impl ShardSink {
     }
 
     /// The worker route of a problem's block.
-    fn route(&self, family: &str, index: u64) -> u64 {
-        let block = block_of(self, family, index);
+    fn route(&self, key: ProblemKey) -> u64 {
+        let block = block_of(self, key);
         match self.ordinals.get(&block) {
             Some(o) => *o,
             None => mull_data::ids::route(&block.name()),
@@ -85,12 +85,11 @@ impl<'scope> WriteShards<'scope> for WorkStream<'scope> {
         progress: Arc<Progress>,
     ) -> StreamVec<'scope, u64, Wire<BlockDone>> {
         let (works_sink, aggregates_sink) = (sink.clone(), sink.clone());
-        let works_by_block = Exchange::new(move |w: &Wire<ProblemWork>| {
-            works_sink.route(&w.problem.family, w.problem.index)
-        });
+        let works_by_block =
+            Exchange::new(move |w: &Wire<ProblemWork>| works_sink.route(key_of(&w.problem)));
         let aggregates_by_block =
             Exchange::new(move |(key, _): &(ProblemKey, ProblemAggregate)| {
-                aggregates_sink.route(key.family.as_str(), key.index)
+                aggregates_sink.route(*key)
             });
         self.binary_frontier(
             aggregates,
@@ -99,8 +98,8 @@ impl<'scope> WriteShards<'scope> for WorkStream<'scope> {
             "WriteShards",
             move |_, _| {
                 let mut stash = Stash::default();
-                // By block ordinal, then problem index (a block is one family's range). No capability is held for these: a block's
-                // shards go out under its problems' capability.
+                // By block ordinal, then problem index (a block is one family's range). No
+                // capability is held for these: a block's shards go out under its problems'.
                 let mut held: BTreeMap<u64, HashMap<u64, ProblemAggregate>> = BTreeMap::new();
                 move |(works, works_frontier), (aggregates, aggregates_frontier), output| {
                     let port = output.output_index();
@@ -127,7 +126,7 @@ impl<'scope> WriteShards<'scope> for WorkStream<'scope> {
                         let mut blocks: BTreeMap<Block, Vec<ProblemWork>> = BTreeMap::new();
                         for w in work {
                             blocks
-                                .entry(block_of(&sink, &w.problem.family, w.problem.index))
+                                .entry(block_of(&sink, key_of(&w.problem)))
                                 .or_default()
                                 .push(w);
                         }
@@ -165,8 +164,16 @@ impl<'scope> WriteShards<'scope> for WorkStream<'scope> {
     }
 }
 
-fn block_of(sink: &ShardSink, family: &str, index: u64) -> Block {
-    let family = family.parse().unwrap_or(mull_data::Family::Arithmetic);
-    let count = sink.config.families.get(&family).map_or(0, |f| f.count);
-    sink.plan.block_of(family, index, count)
+/// A problem's key; a family the run does not know (never one it generated) goes with the
+/// first family's blocks rather than stopping the sink.
+fn key_of(problem: &mull_data::Problem) -> ProblemKey {
+    ProblemKey::of(problem).unwrap_or(ProblemKey {
+        family: mull_data::Family::Arithmetic,
+        index: problem.index,
+    })
+}
+
+fn block_of(sink: &ShardSink, key: ProblemKey) -> Block {
+    let count = sink.config.families.get(&key.family).map_or(0, |f| f.count);
+    sink.plan.block_of(key.family, key.index, count)
 }

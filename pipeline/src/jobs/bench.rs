@@ -156,11 +156,7 @@ pub fn bench_model(
         let start = Instant::now();
         teacher.sample(&mut work, 0);
         let secs = start.elapsed().as_secs_f64();
-        let tokens: u64 = work
-            .iter()
-            .flat_map(|w| &w.attempts)
-            .map(|a| u64::from(a.tokens))
-            .sum();
+        let tokens: u64 = work.iter().map(ProblemWork::tokens).sum();
         if best_stage.is_none_or(|(_, b)| secs < b) {
             best_stage = Some((tokens, secs));
         }

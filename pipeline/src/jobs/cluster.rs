@@ -98,10 +98,10 @@ pub struct ConnectWatch {
 }
 
 impl ConnectWatch {
-    /// Starts the watch for a cluster run; `None` for a single process, which has nothing to
-    /// wait for.
-    pub fn start(cluster: Option<&Cluster>) -> Option<Self> {
-        let cluster = cluster?.clone();
+    /// Starts the watch for a cluster run; `None` when no thread could be started (the run
+    /// then waits as timely does).
+    pub fn start(cluster: &Cluster) -> Option<Self> {
+        let cluster = cluster.clone();
         let watch = ConnectWatch {
             started: Arc::new((Mutex::new(false), Condvar::new())),
         };

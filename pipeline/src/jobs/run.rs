@@ -95,8 +95,8 @@ pub fn run(opts: &RunOptions) -> Result<Option<RunSummary>, PipelineError> {
         write_file_atomic(&dir.join("config.toml"), config.to_toml()?.as_bytes())?;
         run_dir::remove_all(&leftovers.superseded)?;
     }
-    // Every process checks the finished blocks (each admits only the others); process 0 keeps
-    // their tallies for the manifest.
+    // Every process checks the finished blocks (each admits only the others); only process 0
+    // uses their tallies, for the manifest.
     let mut reused = Tally::default();
     let mut reused_shards: Vec<ShardFile> = Vec::new();
     let mut pending: Vec<(u64, Block)> = Vec::new();
@@ -206,11 +206,11 @@ fn dataflow(
     shared: Workers,
 ) -> Result<Vec<BlockDone>, PipelineError> {
     let config = timely_config(workers, cluster);
-    let Some(_) = cluster else {
+    let Some(peers) = cluster else {
         return drive(config, pending, Arc::new(shared), None);
     };
     cluster::quiet_lost_peer_panics();
-    let watch = ConnectWatch::start(cluster);
+    let watch = ConnectWatch::start(peers);
     // A lost peer panics timely's threads here; what it leaves is one error saying so.
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         drive(config, pending, Arc::new(shared), watch)

@@ -168,7 +168,7 @@ impl Tally {
             attempts: aggregate.attempts,
             correct,
             distinct_verified: aggregate.distinct_verified,
-            tokens: work.attempts.iter().map(|a| u64::from(a.tokens)).sum(),
+            tokens: work.tokens(),
             sft: u64::from(work.sft.is_some()),
             prm: work.prm.len() as u64,
             prm_steps: work.prm.iter().map(|r| r.labels.len() as u64).sum(),

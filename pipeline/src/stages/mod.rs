@@ -53,6 +53,11 @@ impl ProblemWork {
         }
     }
 
+    /// Tokens its attempts took to sample.
+    pub fn tokens(&self) -> u64 {
+        self.attempts.iter().map(|a| u64::from(a.tokens)).sum()
+    }
+
     /// Records a reject of this problem's `id` (an attempt id, or the problem id).
     pub fn reject(&mut self, id: &str, stage: &str, reason: impl Into<String>) {
         self.rejects.push(RejectRecord {
