@@ -56,6 +56,9 @@ pub struct StepLog {
     /// Tokens read this step (without padding).
     pub tokens: usize,
     pub held_out_loss: Option<f64>,
+    /// A checkpoint holding this step was written: a resumed job continues after it, so what
+    /// was logged up to here may be kept.
+    pub checkpointed: bool,
 }
 
 /// The end of a job.
@@ -221,6 +224,11 @@ pub fn run<O: Objective>(
         } else {
             None
         };
+        let checkpointed = state.step.is_multiple_of(spec.checkpoint_every.max(1)) || last;
+        if checkpointed {
+            objective.save_weights(&job.out)?;
+            checkpoint::save(&job.out, tokenizer, &optimizer, state.clone())?;
+        }
         on_step(&StepLog {
             step: state.step,
             total: spec.steps,
@@ -229,11 +237,8 @@ pub fn run<O: Objective>(
             grad_norm: report.grad_norm,
             tokens: read,
             held_out_loss,
+            checkpointed,
         });
-        if state.step.is_multiple_of(spec.checkpoint_every.max(1)) || last {
-            objective.save_weights(&job.out)?;
-            checkpoint::save(&job.out, tokenizer, &optimizer, state.clone())?;
-        }
     }
     Ok(Summary {
         steps: state.step,

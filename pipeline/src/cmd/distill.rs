@@ -69,7 +69,11 @@ pub fn run(distill: Distill) -> Result<ExitCode> {
     }
     let start = Instant::now();
     let mut tokens = 0usize;
+    // Lines reach metrics.jsonl with the checkpoint that holds their steps: a job stopped
+    // between checkpoints and resumed logs every step once.
+    let metrics = args.out.join("metrics.jsonl");
     let mut log_lines = String::new();
+    let mut log_error = None;
     let mut on_step = |s: &StepLog| {
         tokens += s.tokens;
         let rate = tokens as f64 / start.elapsed().as_secs_f64().max(1e-9);
@@ -79,6 +83,10 @@ pub fn run(distill: Distill) -> Result<ExitCode> {
             tracing::info!(kind, step = s.step, loss = s.loss, held_out = ?s.held_out_loss, "training");
         }
         log_lines.push_str(&step_line(s));
+        if s.checkpointed && log_error.is_none() {
+            log_error = append(&metrics, &log_lines).err();
+            log_lines.clear();
+        }
     };
     let context = || format!("training into {}", args.out.display());
     let (summary, detail) = if kind == "sft" {
@@ -101,7 +109,9 @@ pub fn run(distill: Distill) -> Result<ExitCode> {
         )
     };
     bar.finish_and_clear();
-    append(&args.out.join("metrics.jsonl"), &log_lines)?;
+    if let Some(e) = log_error {
+        return Err(e);
+    }
     if mode != ProgressMode::Quiet {
         eprintln!(
             "{kind}: {} steps, {} training and {} held-out examples, loss {}, held-out loss {}, \

@@ -38,6 +38,18 @@ fn train_evaluate_and_export_a_tiny_student() {
         "-q",
     ]);
 
+    // Every step is logged once, each with the checkpoint that holds it.
+    let log = std::fs::read_to_string(dir.path().join("sft/metrics.jsonl")).unwrap();
+    let steps: Vec<u64> = log
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["step"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(steps, [1, 2, 3, 4], "{log}");
+
     // The tiny config generates arithmetic at seed 7: the student has seen those problems.
     let err = mull_err(&[
         "eval",
