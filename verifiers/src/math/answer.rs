@@ -357,6 +357,23 @@ fn name_of(part: &[Token]) -> Option<(String, &[Token])> {
 
 /// The whole answer when it has no top-level comma: maybe named, maybe an equation.
 pub(super) fn single(toks: &[Token], depth: usize) -> Result<MathValue, MathError> {
+    // `x = 1/3 \approx 0.33`: the exact value stated before the approximation is the answer;
+    // an approximation alone (`x \approx 0.33`) is not one.
+    let approx = |t: &Token| matches!(&t.tok, Tok::Word(w) if w == "\\approx");
+    if let Some(first) = top_level(toks).find(|t| approx(t)) {
+        // The top-level token's index, by address: `top_level` yields references into `toks`.
+        let at = toks
+            .iter()
+            .position(|t| std::ptr::eq(t, first))
+            .unwrap_or(toks.len());
+        let exact = &toks[..at];
+        if !exact.iter().any(|t| t.tok == Tok::Eq) {
+            return Err(MathError::Syntax(
+                "an approximation, not an exact answer".into(),
+            ));
+        }
+        return single(exact, depth + 1);
+    }
     // `1 \pm \sqrt{2}`: the set of both values (one `\pm` at most).
     let pm: Vec<usize> = toks
         .iter()
@@ -376,6 +393,12 @@ pub(super) fn single(toks: &[Token], depth: usize) -> Result<MathValue, MathErro
     if let Some((n, rest)) = name_of(toks) {
         if !rest.iter().any(|t| t.tok == Tok::Eq) {
             return Ok(MathValue::Named(vec![(n, element(rest, depth + 1)?)]));
+        }
+        // `x = 5 + 6 = 11`: a worked chain names its last side, when every step holds
+        // (`x = 5 + 5 = 11` is refused, not read as `x = 11`).
+        if !top_level(rest).any(|t| matches!(t.tok, Tok::Rel(_))) {
+            let sides = rest.split(|t| t.tok == Tok::Eq);
+            return Ok(MathValue::Named(vec![(n, chain(sides, depth)?)]));
         }
     }
     if let [Token {
@@ -437,6 +460,14 @@ fn equation(sides: Vec<&[Token]>, depth: usize) -> Result<MathValue, MathError> 
             }
         }
     }
+    chain(sides, depth)
+}
+
+/// The value of `a = b = …` (its sides), when every side equals the one before it.
+fn chain<'a>(
+    sides: impl IntoIterator<Item = &'a [Token]>,
+    depth: usize,
+) -> Result<MathValue, MathError> {
     let mut last: Option<MathValue> = None;
     for side in sides {
         let v = element(side, depth + 1)?;

@@ -148,12 +148,35 @@ pub(crate) fn after_thinking(text: &str) -> &str {
         .map_or(text, |i| &text[i + "</think>".len()..])
 }
 
+/// `text` up to its first chat-template token (`<|im_end|>`, `<|im_start|>`, `<|eot_id|>`):
+/// what a model writes after one is a turn it was never asked for. A bare `<|` is math
+/// (`0<|x|<1`), not a token.
+pub(crate) fn before_chat_token(text: &str) -> &str {
+    let mut from = 0;
+    while let Some(at) = text[from..].find("<|").map(|k| k + from) {
+        let name = &text[at + 2..];
+        let len = name
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(name.len());
+        if len > 0 && name[len..].starts_with("|>") {
+            return &text[..at];
+        }
+        from = at + 2;
+    }
+    text
+}
+
+/// Where an answer is looked for: after the thinking, before any chat-template token.
+pub(crate) fn answer_region(text: &str) -> &str {
+    before_chat_token(after_thinking(text))
+}
+
 /// A plain number that closes the text's last sentence, when the text commits to it as it
 /// would to a box (see `commit`): `the probability that Alice wins is 2/3.`, `... is 19. I hope
 /// it is correct.`, not `is not 19.` or `is about 19`. Only the text after `</think>` and
 /// before a chat-template token counts.
 pub fn closing_number(text: &str) -> Option<String> {
-    let tail = after_thinking(text).split("<|").next().unwrap_or("");
+    let tail = answer_region(text);
     let number = last_number(tail)?;
     let start = tail.rfind(number.as_str())?;
     let end = start + number.len();
@@ -327,13 +350,17 @@ fn boxed(text: &str, lower: &str) -> Option<(usize, Result<String, String>)> {
     if enclosing {
         return Some((start, Err("a box nested in another box".into())));
     }
+    let content = match super::commit::variable_in(&text[..start]) {
+        Some(v) => format!("{v} \\in {}", &rest[open + 1..close]),
+        None => rest[open + 1..close].to_string(),
+    };
     match super::commit::committed(text, start, end) {
         None => Some((
             start,
             Err("the boxed answer is hedged, qualified or part of an expression".into()),
         )),
-        Some(Some(unit)) => Some((start, Ok(format!("{} {unit}", &rest[open + 1..close])))),
-        Some(None) => Some((start, Ok(rest[open + 1..close].to_string()))),
+        Some(Some(unit)) => Some((start, Ok(format!("{content} {unit}")))),
+        Some(None) => Some((start, Ok(content))),
     }
 }
 

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::answer::parse_answer_with_unit;
 use super::extract::{
-    after_thinking, closing_number, committed_math_span, extract_answer, last_number,
+    answer_region, closing_number, committed_math_span, extract_answer, last_number,
     trailing_boxes, AnswerSource,
 };
 use super::lexer::{lex, Tok};
@@ -383,7 +383,7 @@ fn decimal_comma(gold: &MathValue, pred: MathValue, text: &str, opts: MathOption
 /// `\boxed{}` at the end of the text counts as a list), else [`extract_answer`] of the text.
 fn answer_candidate(text: &str) -> Result<(String, AnswerSource), MathError> {
     // After `</think>` when the thinking is closed: the scratchpad's answers do not count.
-    let tail = after_thinking(text);
+    let tail = answer_region(text);
     // A run of boxes at the end is a list (or, joined by "or", a set); otherwise the marker
     // said last, if the text commits to it (see `commit`).
     if let Some(list) = trailing_boxes(tail) {
@@ -400,7 +400,7 @@ fn answer_candidate(text: &str) -> Result<(String, AnswerSource), MathError> {
 /// `Answer: X` (also `Final answer:`, markdown bold), or a lone `\boxed{X}` (maybe in `$…$` or
 /// `\[…\]`); a trailing period and "I hope it is correct." aside.
 fn last_line_answer(text: &str) -> Result<String, MathError> {
-    let tail = after_thinking(text).split("<|").next().unwrap_or("");
+    let tail = answer_region(text);
     let refuse =
         |why: &str| MathError::Syntax(format!("the last line is not an answer line: {why}"));
     let raw = tail
@@ -473,19 +473,28 @@ fn prediction(text: &str, opts: MathOptions) -> Result<(MathValue, Option<String
             Err(_) => {}
         }
     }
-    if src != AnswerSource::WholeText {
+    // A marker's line in prose ("Final Answer: The volume is 120."): the number its sentence
+    // closes on, committed to as the whole text's would be.
+    let closing_text = if src == AnswerSource::WholeText {
+        text
+    } else if matches!(src, AnswerSource::AnswerLine | AnswerSource::AnswerIs) {
+        cand.as_str()
+    } else {
         return Err(e);
-    }
+    };
     // A plain number the last sentence commits to ("... the probability is 2/3.").
-    if let Some(n) = closing_number(text) {
+    if let Some(n) = closing_number(closing_text) {
         match parse_checked(&n, opts) {
             Ok(v) => return Ok(v),
             Err(e) if e.is_limit() => return Err(e),
             Err(_) => {}
         }
     }
+    if src != AnswerSource::WholeText {
+        return Err(e);
+    }
     if opts.last_number_fallback {
-        let n = last_number(after_thinking(text)).ok_or(MathError::NoAnswer)?;
+        let n = last_number(answer_region(text)).ok_or(MathError::NoAnswer)?;
         return parse_checked(&n, opts);
     }
     Err(MathError::Syntax(format!(

@@ -14,6 +14,7 @@
 
 mod words;
 
+use super::extract::before_chat_token;
 use words::{CLOSERS, DOUBTS, LEAD_INS, NOT_UNITS, RETRACTIONS, SUPERLATIVES};
 pub(crate) use words::{NUMBER_WORDS, SHORT_UNITS};
 
@@ -23,7 +24,14 @@ pub(crate) use words::{NUMBER_WORDS, SHORT_UNITS};
 pub(crate) fn committed(text: &str, start: usize, end: usize) -> Option<Option<String>> {
     let (before, after) = (text.get(..start)?, text.get(end..)?);
     let (line_after, later) = after.split_once('\n').unwrap_or((after, ""));
-    if !committed_before(before) || !later_is_quiet(later) {
+    // `a^{34} \equiv \boxed{9} \pmod{11}`: a residue, stated as a congruence; `\equiv` alone
+    // is another relation than `=`.
+    let residue = line_after.trim_start().starts_with("\\pmod{");
+    let before = match strip_open_delimiters(before).strip_suffix("\\equiv") {
+        Some(head) if residue => format!("{head}="),
+        _ => before.to_string(),
+    };
+    if !committed_before(&before) || !later_is_quiet(later) {
         return None;
     }
     committed_after(line_after)
@@ -53,22 +61,54 @@ fn scope(line: &str) -> &str {
             let end = i + 1 + (rest.len() - after.len());
             (after.starts_with(char::is_whitespace) || display).then_some(end)
         })
+        .chain(unpunctuated_ends(line))
+        .collect::<std::collections::BTreeSet<usize>>()
+        .into_iter()
         .collect();
     let Some(&last) = ends.last() else {
         return line;
     };
     let previous = ends.len().checked_sub(2).map_or(0, |k| ends[k]);
     let short = line[previous..last].split_whitespace().count() <= 4;
-    if short {
+    // `If $2-x=p$, then $x=2-p$. Thus $x-p=$`: a conclusion drawn from a conditional stands on
+    // its own (`Maybe it is 4. So the answer is 5` does not).
+    let first_word = |s: &str| {
+        s.split_whitespace()
+            .next()
+            .unwrap_or("")
+            .trim_end_matches(',')
+            .to_lowercase()
+    };
+    let concludes = ["thus", "therefore", "hence", "so", "\\therefore"]
+        .contains(&first_word(&line[last..]).as_str())
+        && first_word(&line[previous..last]) == "if";
+    if short && !concludes {
         &line[previous..]
     } else {
         &line[last..]
     }
 }
 
+/// Where a sentence ends without a full stop: a math span closes and a capitalised word starts
+/// the next (`$y = 6$ So, the pair is`), as models write in one long line.
+fn unpunctuated_ends(line: &str) -> impl Iterator<Item = usize> + '_ {
+    let mut open = false;
+    line.match_indices('$').filter_map(move |(i, _)| {
+        // `\$` is a dollar sign; `$$` toggles twice, as a display opens and closes.
+        if line[..i].ends_with('\\') {
+            return None;
+        }
+        open = !open;
+        let rest = &line[i + 1..];
+        let next = rest.trim_start();
+        (!open && next.len() < rest.len() && next.starts_with(|c: char| c.is_ascii_uppercase()))
+            .then_some(i + 1)
+    })
+}
+
 /// Whether the text after an answer's line is free of retractions and of other answers.
 pub(crate) fn later_is_quiet(later: &str) -> bool {
-    let later = later.split("<|").next().unwrap_or("").to_lowercase();
+    let later = before_chat_token(later).to_lowercase();
     // The next line must not continue the answer (`$$\times 10^3$$`, `\text{thousand}`).
     let next = later
         .split('\n')
@@ -116,11 +156,14 @@ fn doubtful(text: &str) -> bool {
             .trim_start_matches("\\textbf");
         // `the smallest possible value`: an extreme, not a guess.
         let extreme = w == "possible" && i > 0 && SUPERLATIVES.contains(&ws[i - 1]);
-        // `the angle between the lines`: a place, not a range of answers (`between 4 and 5`).
+        // `the angle between the lines`: a place, not a range of answers (`between 4 and 5`);
+        // a range far from the answer belongs to the question (`the years between 2000 and
+        // 3000 that ... is`).
         let place = w == "between"
-            && ws.get(i + 1).is_some_and(|next| {
-                ["the", "two", "these", "those", "each", "its", "their"].contains(next)
-            });
+            && (ws.len() - i > 4
+                || ws.get(i + 1).is_some_and(|next| {
+                    ["the", "two", "these", "those", "each", "its", "their"].contains(next)
+                }));
         !extreme && !place && (DOUBTS.contains(&w) || w.ends_with("n't") || !w.is_ascii())
     })
 }
@@ -157,11 +200,27 @@ fn committed_before(before: &str) -> bool {
         .unwrap_or("")
         .trim_start_matches("**")
         .trim_end_matches("**");
-    LEAD_INS.iter().any(|lead| {
-        last == *lead
-            || (lead.len() == 1 && last.ends_with(lead))
-            || last.trim_end_matches([',', ':']) == *lead
-    })
+    variable_in(line).is_some()
+        || LEAD_INS.iter().any(|lead| {
+            last == *lead
+                || (lead.len() == 1 && last.ends_with(lead))
+                || last.trim_end_matches([',', ':']) == *lead
+        })
+}
+
+/// The variable of `$x \in` that ends `before` (the text before an answer): the answer is that
+/// variable's range, and is read as `x \in …` so that it must be one (`x \in \boxed{5}` is not).
+pub(crate) fn variable_in(before: &str) -> Option<char> {
+    let mut ws = strip_open_delimiters(before).split_whitespace().rev();
+    if ws.next()? != "\\in" {
+        return None;
+    }
+    let v = ws.next()?.trim_start_matches(['$', '(']);
+    let mut chars = v.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if c.is_ascii_alphabetic() => Some(c),
+        _ => None,
+    }
 }
 
 /// What follows an answer in its line: closing delimiters and sentence punctuation (never a
@@ -169,7 +228,7 @@ fn committed_before(before: &str) -> bool {
 /// words; the unit words are returned.
 fn committed_after(after: &str) -> Option<Option<String>> {
     // Chat-template tokens end the text (`<|im_start|>`).
-    let after = after.split("<|").next().unwrap_or("");
+    let after = before_chat_token(after);
     let mut rest = after.trim();
     loop {
         if rest.starts_with('}') {
@@ -179,6 +238,10 @@ fn committed_after(after: &str) -> Option<Option<String>> {
         let before = rest.len();
         for d in ["$", "\\)", "\\]", "\\quad", "\\qquad"] {
             rest = rest.strip_prefix(d).unwrap_or(rest).trim_start();
+        }
+        // `\boxed{9} \pmod{11}`: the residue is the answer, its modulus the question's.
+        if let Some(modulus) = rest.strip_prefix("\\pmod{") {
+            rest = modulus.split_once('}').map_or("", |(_, r)| r).trim_start();
         }
         if let Some(env) = rest.strip_prefix("\\end{") {
             rest = env.split_once('}').map_or("", |(_, r)| r).trim_start();
