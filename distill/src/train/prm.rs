@@ -40,6 +40,9 @@ pub struct PrmExample {
     pub targets: Vec<f32>,
     /// Hard labels, for accuracy and first-error metrics.
     pub labels: Vec<bool>,
+    /// Positions whose next token the auxiliary language-model loss trains (`lm-weight`): those
+    /// before each token of a step labelled correct, and of its separator.
+    pub lm_positions: Vec<usize>,
 }
 
 impl PrmExample {
@@ -59,13 +62,22 @@ impl PrmExample {
             positions: Vec::new(),
             targets: Vec::new(),
             labels: Vec::new(),
+            lm_positions: Vec::new(),
         };
         let mut dropped = 0;
         for (i, step) in record.completions.iter().enumerate() {
             let label = record.labels.get(i).copied().unwrap_or(false);
+            let begin = example.tokens.len();
             example
                 .tokens
                 .extend(tokenizer.encode(&format!("{step}{SEPARATOR}"))?);
+            if label {
+                // `begin` ≥ 1: the prompt (or `<bos>`) precedes every step.
+                let end = example.tokens.len().min(max_tokens);
+                example
+                    .lm_positions
+                    .extend((begin..end).map(|j| j.saturating_sub(1)));
+            }
             let position = example.tokens.len() - 1;
             if position >= max_tokens {
                 dropped += 1;
@@ -88,29 +100,64 @@ impl PrmExample {
 pub struct Prm {
     pub model: LlamaScorer,
     pub pad: u32,
+    /// Weight of the auxiliary next-token loss (`lm-weight`; 0: none).
+    pub lm_weight: f64,
+}
+
+/// A batch's rows padded to one width: (tokens (b, t), width).
+fn padded(rows: &[&PrmExample], pad: u32, device: &Device) -> Result<(Tensor, usize), TrainError> {
+    let width = rows
+        .iter()
+        .map(|e| e.tokens.len())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let mut inputs = vec![pad; rows.len() * width];
+    for (r, e) in rows.iter().enumerate() {
+        inputs[r * width..r * width + e.tokens.len()].copy_from_slice(&e.tokens);
+    }
+    Ok((
+        Tensor::from_vec(inputs, (rows.len(), width), device)?,
+        width,
+    ))
+}
+
+/// The rows of `per_position` (b·t, k) at each row's `positions`: (positions, k).
+fn at_positions(
+    per_position: &Tensor,
+    rows: &[&PrmExample],
+    width: usize,
+    positions: impl Fn(&PrmExample) -> &[usize],
+) -> Result<Tensor, TrainError> {
+    let flat: Vec<u32> = rows
+        .iter()
+        .enumerate()
+        .flat_map(|(r, e)| positions(e).iter().map(move |&p| (r * width + p) as u32))
+        .collect();
+    let at = Tensor::from_vec(flat.clone(), flat.len(), per_position.device())?;
+    Ok(per_position.index_select(&at, 0)?)
 }
 
 impl Prm {
-    /// P(correct) at every scored step of every row: (rows' steps, flattened).
+    /// log P(wrong), log P(correct) at every scored step of every row: (rows' steps, 2).
     fn step_log_probs(&self, rows: &[&PrmExample]) -> Result<Tensor, TrainError> {
-        let width = rows
-            .iter()
-            .map(|e| e.tokens.len())
-            .max()
-            .unwrap_or(1)
-            .max(1);
-        let mut inputs = vec![self.pad; rows.len() * width];
-        let mut flat = Vec::new();
-        for (r, e) in rows.iter().enumerate() {
-            inputs[r * width..r * width + e.tokens.len()].copy_from_slice(&e.tokens);
-            flat.extend(e.positions.iter().map(|&p| (r * width + p) as u32));
-        }
-        let device = self.model.device();
-        let inputs = Tensor::from_vec(inputs, (rows.len(), width), device)?;
+        let (inputs, width) = padded(rows, self.pad, self.model.device())?;
         let scores = self.model.forward_train(&inputs)?; // (b, t, 2)
-        let logq = candle_nn::ops::log_softmax(&scores.flatten_to(1)?, D::Minus1)?; // (b·t, 2)
-        let at = Tensor::from_vec(flat.clone(), flat.len(), device)?;
-        Ok(logq.index_select(&at, 0)?) // (steps, 2)
+        step_log_probs_of(&scores, rows, width)
+    }
+
+    /// The step loss: cross-entropy against (1 − target, target), averaged over steps.
+    fn step_loss(&self, logq: Tensor, rows: &[&PrmExample]) -> Result<(Tensor, usize), TrainError> {
+        let mut target = Vec::new();
+        for e in rows {
+            for &p in &e.targets {
+                target.extend([1.0 - p, p]);
+            }
+        }
+        let n = target.len() / 2;
+        let target = Tensor::from_vec(target, (n, 2), self.model.device())?;
+        let loss = ((logq * target)?.sum_all()? / -(n.max(1) as f64))?;
+        Ok((loss, n))
     }
 
     /// P(correct) of every scored step of `example`.
@@ -132,17 +179,27 @@ impl Objective for Prm {
     }
 
     fn loss(&self, rows: &[&PrmExample]) -> Result<(Tensor, usize), TrainError> {
-        let logq = self.step_log_probs(rows)?;
-        let mut target = Vec::new();
-        for e in rows {
-            for &p in &e.targets {
-                target.extend([1.0 - p, p]);
-            }
+        let lm_tokens: usize = rows.iter().map(|e| e.lm_positions.len()).sum();
+        if self.lm_weight == 0.0 || lm_tokens == 0 {
+            return self.held_out_loss(rows);
         }
-        let n = target.len() / 2;
-        let target = Tensor::from_vec(target, (n, 2), self.model.device())?;
-        let loss = ((logq * target)?.sum_all()? / -(n.max(1) as f64))?;
-        Ok((loss, n))
+        let (inputs, width) = padded(rows, self.pad, self.model.device())?;
+        let (scores, logits) = self.model.forward_train_with_logits(&inputs)?; // (b, t, 2), (b, t, v)
+        let (step_loss, n) = self.step_loss(step_log_probs_of(&scores, rows, width)?, rows)?;
+        // Next-token cross-entropy at the positions before the correct steps' tokens.
+        let picked = at_positions(&logits.flatten_to(1)?, rows, width, |e| &e.lm_positions)?; // (k, v)
+        let logp = candle_nn::ops::log_softmax(&picked, D::Minus1)?;
+        let next: Vec<u32> = rows
+            .iter()
+            .flat_map(|e| e.lm_positions.iter().map(|&p| e.tokens[p + 1]))
+            .collect();
+        let next = Tensor::from_vec(next, (lm_tokens, 1), self.model.device())?;
+        let lm_loss = (logp.gather(&next, 1)?.sum_all()? / -(lm_tokens as f64))?;
+        Ok(((step_loss + (lm_loss * self.lm_weight)?)?, n))
+    }
+
+    fn held_out_loss(&self, rows: &[&PrmExample]) -> Result<(Tensor, usize), TrainError> {
+        self.step_loss(self.step_log_probs(rows)?, rows)
     }
 
     fn save_weights(&self, dir: &Path) -> Result<(), TrainError> {
@@ -153,6 +210,16 @@ impl Objective for Prm {
             dir,
         )?)
     }
+}
+
+/// log-softmax of `scores` (b, t, 2) at every scored step of `rows`: (steps, 2).
+fn step_log_probs_of(
+    scores: &Tensor,
+    rows: &[&PrmExample],
+    width: usize,
+) -> Result<Tensor, TrainError> {
+    let logq = candle_nn::ops::log_softmax(&scores.flatten_to(1)?, D::Minus1)?; // (b·t, 2)
+    at_positions(&logq, rows, width, |e| &e.positions)
 }
 
 /// A trained PRM for scoring samples (evaluation, search).
@@ -178,6 +245,7 @@ impl PrmScorer {
             objective: Prm {
                 model,
                 pad: mull_models::tokenizer::char_level::PAD_ID,
+                lm_weight: 0.0,
             },
             tokenizer,
         })
@@ -361,6 +429,7 @@ pub fn train_prm(
     let objective = Prm {
         model,
         pad: mull_models::tokenizer::char_level::PAD_ID,
+        lm_weight: job.train.lm_weight,
     };
     let summary = trainer::run(
         job, &objective, &varmap, &tokenizer, &train, &held_out, resumed, on_step,
@@ -411,6 +480,8 @@ mod tests {
         assert_eq!(e.positions, [5, 9]);
         assert_eq!(tok.token(e.tokens[5]).as_deref(), Some("\n"));
         assert_eq!(e.targets, [1.0, 0.0]);
+        // The auxiliary loss predicts `a=1\n` (the correct step) from the token before each.
+        assert_eq!(e.lm_positions, [1, 2, 3, 4]);
         let (soft, _) = PrmExample::new(&r, &tok, PrmTargets::Soft, 64).unwrap();
         assert_eq!(
             soft.targets,
@@ -420,6 +491,37 @@ mod tests {
         let (cut, dropped) = PrmExample::new(&r, &tok, PrmTargets::Hard, 8).unwrap();
         assert_eq!((cut.positions.as_slice(), dropped), (&[5][..], 1));
         assert_eq!(cut.tokens.len(), 8);
+    }
+
+    #[test]
+    fn the_auxiliary_loss_adds_its_weight_times_a_positive_next_token_loss() {
+        let tok = Tokenizer::try_char_level(&char_alphabet()).unwrap();
+        let cfg = Config::tiny(tok.vocab_size());
+        let varmap = VarMap::new();
+        let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+        let model = LlamaScorer::new(&cfg, 2, vb).unwrap();
+        let mut prm = Prm {
+            model,
+            pad: mull_models::tokenizer::char_level::PAD_ID,
+            lm_weight: 0.0,
+        };
+        let r = record(&["a=1", "b=2"], &[true, false], Vec::new());
+        let (e, _) = PrmExample::new(&r, &tok, PrmTargets::Hard, 64).unwrap();
+        let loss = |prm: &Prm| -> f32 { prm.loss(&[&e]).unwrap().0.to_scalar().unwrap() };
+        let plain = loss(&prm);
+        let held: f32 = prm.held_out_loss(&[&e]).unwrap().0.to_scalar().unwrap();
+        assert_eq!(plain, held);
+        prm.lm_weight = 0.5;
+        let half = loss(&prm);
+        prm.lm_weight = 1.0;
+        let whole = loss(&prm);
+        assert!(half > plain, "{half} {plain}");
+        // Linear in the weight; an untrained model's next-token loss is about ln(vocab).
+        assert!(((whole - plain) - 2.0 * (half - plain)).abs() < 1e-4);
+        assert!((whole - plain) > 0.5 * (tok.vocab_size() as f32).ln());
+        // The held-out loss stays the step loss alone.
+        let held: f32 = prm.held_out_loss(&[&e]).unwrap().0.to_scalar().unwrap();
+        assert_eq!(held, plain);
     }
 
     #[test]

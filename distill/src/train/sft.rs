@@ -32,6 +32,16 @@ pub enum Student {
 
 /// Masked mean cross-entropy of `model` on `batch` (a scalar tensor).
 pub fn completion_loss(model: &Llama, batch: &Batch) -> Result<Tensor, TrainError> {
+    Ok(completion_losses(model, None, batch)?.0)
+}
+
+/// The masked mean cross-entropy of `model` on `batch` and, with a teacher, the masked mean
+/// KL(teacher ‖ student) over the same positions (scalar tensors; the teacher gets no gradient).
+fn completion_losses(
+    model: &Llama,
+    teacher: Option<&Llama>,
+    batch: &Batch,
+) -> Result<(Tensor, Option<Tensor>), TrainError> {
     let device = model.device();
     let inputs = Tensor::from_slice(&batch.inputs, (batch.rows, batch.width), device)?;
     let targets = Tensor::from_slice(&batch.targets, (batch.rows * batch.width, 1), device)?;
@@ -40,7 +50,15 @@ pub fn completion_loss(model: &Llama, batch: &Batch) -> Result<Tensor, TrainErro
     let logp = candle_nn::ops::log_softmax(&logits.flatten_to(1)?, D::Minus1)?; // (b·t, vocab)
     let picked = logp.gather(&targets, 1)?.squeeze(1)?; // (b·t)
     let n = batch.trained_tokens().max(1) as f64;
-    Ok(((picked * mask)?.sum_all()? / (-n))?)
+    let ce = ((picked * &mask)?.sum_all()? / (-n))?;
+    let Some(teacher) = teacher else {
+        return Ok((ce, None));
+    };
+    let t_logits = teacher.forward_train(&inputs)?.detach(); // (b, t, vocab)
+    let t_logp = candle_nn::ops::log_softmax(&t_logits.flatten_to(1)?, D::Minus1)?; // (b·t, vocab)
+    let per_position = (t_logp.exp()? * (&t_logp - &logp)?)?.sum(D::Minus1)?; // (b·t)
+    let kl = ((per_position * mask)?.sum_all()? / n)?;
+    Ok((ce, Some(kl)))
 }
 
 /// Deterministic initial weights: uniform with standard deviation 0.02 from a stream seeded by
@@ -102,10 +120,13 @@ fn build_student(job: &Job, student: &Student) -> Result<(Llama, VarMap, Tokeniz
     }
 }
 
-/// The SFT objective: completion-only next-token loss of a language model.
+/// The SFT objective: completion-only next-token loss of a language model, optionally mixed
+/// with a token-level KL to a teacher.
 pub struct Sft {
     pub model: Llama,
     pub pad: u32,
+    /// The teacher and the KL term's weight (`kl-teacher`, `kl-weight`).
+    pub teacher: Option<(Llama, f64)>,
 }
 
 impl Objective for Sft {
@@ -118,6 +139,19 @@ impl Objective for Sft {
 
     fn loss(&self, rows: &[&Example]) -> Result<(Tensor, usize), TrainError> {
         let batch = Batch::new(rows, self.pad);
+        let teacher = self.teacher.as_ref().map(|(t, _)| t);
+        let loss = match completion_losses(&self.model, teacher, &batch)? {
+            (ce, Some(kl)) => {
+                let w = self.teacher.as_ref().map_or(0.0, |(_, w)| *w);
+                ((ce * (1.0 - w))? + (kl * w)?)?
+            }
+            (ce, None) => ce,
+        };
+        Ok((loss, batch.trained_tokens()))
+    }
+
+    fn held_out_loss(&self, rows: &[&Example]) -> Result<(Tensor, usize), TrainError> {
+        let batch = Batch::new(rows, self.pad);
         Ok((
             completion_loss(&self.model, &batch)?,
             batch.trained_tokens(),
@@ -127,6 +161,26 @@ impl Objective for Sft {
     fn save_weights(&self, dir: &Path) -> Result<(), TrainError> {
         Ok(mull_models::llama::io::save_checkpoint(&self.model, dir)?)
     }
+}
+
+/// The KL teacher in `dir`, which must read text as the student does: the same tokens under
+/// the same ids (a KL between distributions over different vocabularies means nothing).
+fn load_teacher(dir: &Path, student: &Tokenizer) -> Result<Llama, TrainError> {
+    let path = dir.join(TOKENIZER_FILE);
+    let theirs = Tokenizer::from_file(&path)?;
+    let same = theirs.vocab_size() == student.vocab_size()
+        && (0..student.vocab_size() as u32).all(|id| theirs.token(id) == student.token(id));
+    if !same {
+        return Err(TrainError::Invalid(format!(
+            "kl-teacher {}: its tokenizer is not the student's ({} against {} tokens, or other \
+             tokens under the same ids)",
+            path.display(),
+            theirs.vocab_size(),
+            student.vocab_size()
+        )));
+    }
+    let (teacher, _) = mull_models::llama::io::load_trainable(dir, &Device::Cpu)?;
+    Ok(teacher)
 }
 
 /// What `train_sft` adds to the loop's summary.
@@ -160,9 +214,24 @@ pub fn train_sft(
             model.config().max_position_embeddings
         )));
     }
+    let teacher = match &spec.kl_teacher {
+        Some(dir) => {
+            let teacher = load_teacher(dir, &tokenizer)?;
+            let (theirs, ours) = (teacher.config().vocab_size, model.config().vocab_size);
+            if theirs != ours {
+                return Err(TrainError::Invalid(format!(
+                    "kl-teacher {}: {theirs} logits against the student's {ours}",
+                    dir.display()
+                )));
+            }
+            Some((teacher, spec.kl_weight))
+        }
+        None => None,
+    };
     let objective = Sft {
         model,
         pad: mull_models::tokenizer::char_level::PAD_ID,
+        teacher,
     };
     let summary = trainer::run(
         job,
@@ -178,4 +247,62 @@ pub fn train_sft(
         summary,
         cut: data.cut,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mull_models::llama::Config;
+
+    fn example() -> Example {
+        Example::new(1, &[5, 6, 7], &[8, 9, 10, 11], 2, 64).0
+    }
+
+    fn loss_of(objective: &Sft) -> f32 {
+        let e = example();
+        objective.loss(&[&e]).unwrap().0.to_scalar().unwrap()
+    }
+
+    #[test]
+    fn kl_to_a_teacher_is_zero_for_itself_and_mixes_by_its_weight() {
+        let cfg = Config::tiny(40);
+        let (varmap, other) = (VarMap::new(), VarMap::new());
+        let student = |v: &VarMap| {
+            let m = Llama::new(&cfg, VarBuilder::from_varmap(v, DType::F32, &Device::Cpu)).unwrap();
+            initialise(v, cfg.num_hidden_layers, 1).unwrap();
+            m
+        };
+        let mut sft = Sft {
+            model: student(&varmap),
+            pad: 0,
+            teacher: None,
+        };
+        let ce = loss_of(&sft);
+        // The same weights: KL 0, so the loss is (1 − w) · CE.
+        sft.teacher = Some((student(&varmap), 0.25));
+        assert!((loss_of(&sft) - 0.75 * ce).abs() < 1e-5);
+        // Another model: KL > 0 adds to it; the held-out loss stays the cross-entropy.
+        let differs = student(&other);
+        initialise(&other, cfg.num_hidden_layers, 2).unwrap();
+        sft.teacher = Some((differs, 0.25));
+        assert!(loss_of(&sft) > 0.75 * ce + 1e-6);
+        let e = example();
+        let held: f32 = sft.held_out_loss(&[&e]).unwrap().0.to_scalar().unwrap();
+        assert_eq!(held, ce);
+    }
+
+    #[test]
+    fn a_teacher_with_another_tokenizer_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        Tokenizer::try_char_level("abc")
+            .unwrap()
+            .save(&dir.path().join(TOKENIZER_FILE))
+            .unwrap();
+        let ours = Tokenizer::try_char_level(&char_alphabet()).unwrap();
+        let err = load_teacher(dir.path(), &ours).err().unwrap().to_string();
+        assert!(
+            err.contains("kl-teacher") && err.contains("not the student's"),
+            "{err}"
+        );
+    }
 }

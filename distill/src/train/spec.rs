@@ -82,6 +82,17 @@ pub struct TrainSpec {
     pub seed: u64,
     /// PRM only: train on rollout fractions where rollouts ran (`soft`), or on labels (`hard`).
     pub prm_targets: PrmTargets,
+    /// PRM only: weight of an auxiliary next-token loss on the tokens of the steps labelled
+    /// correct (0: none, as TRL). Two labels a step teach the body little; predicting a right
+    /// step token by token teaches it what a right step is (`2 * 13 = 26`), which the score
+    /// head then reads. Held-out loss stays the PRM's alone.
+    pub lm_weight: f64,
+    /// SFT only: a teacher checkpoint that shares the student's tokenizer. The loss becomes
+    /// (1 − `kl-weight`) · cross-entropy + `kl-weight` · KL(teacher ‖ student), token by token
+    /// over the completion; the held-out loss stays the cross-entropy.
+    pub kl_teacher: Option<std::path::PathBuf>,
+    /// SFT only: the weight of the KL term when `kl-teacher` is set.
+    pub kl_weight: f64,
 }
 
 /// The targets a PRM trains on.
@@ -112,6 +123,9 @@ impl Default for TrainSpec {
             checkpoint_every: 100,
             seed: 1,
             prm_targets: PrmTargets::Soft,
+            lm_weight: 0.0,
+            kl_teacher: None,
+            kl_weight: 0.5,
         }
     }
 }
@@ -160,6 +174,15 @@ impl TrainSpec {
         }
         if !(self.learning_rate > 0.0 && self.min_learning_rate >= 0.0 && self.grad_clip > 0.0) {
             return Err("learning rates and grad-clip must be positive".into());
+        }
+        if !(0.0..=1.0).contains(&self.kl_weight) {
+            return Err(format!("kl-weight {} must be in [0, 1]", self.kl_weight));
+        }
+        if !(self.lm_weight >= 0.0 && self.lm_weight.is_finite()) {
+            return Err(format!(
+                "lm-weight {} must be zero or positive",
+                self.lm_weight
+            ));
         }
         Ok(())
     }

@@ -29,6 +29,10 @@ pub trait Objective {
     fn length(example: &Self::Example) -> usize;
     /// The mean loss of a batch (a scalar tensor) and how many targets it averages.
     fn loss(&self, rows: &[&Self::Example]) -> Result<(Tensor, usize), TrainError>;
+    /// The loss reported on the held-out split: the objective's own, without auxiliary terms.
+    fn held_out_loss(&self, rows: &[&Self::Example]) -> Result<(Tensor, usize), TrainError> {
+        self.loss(rows)
+    }
     /// Writes the model's weights and config into `dir`.
     fn save_weights(&self, dir: &Path) -> Result<(), TrainError>;
 }
@@ -131,7 +135,7 @@ pub fn mean_loss<O: Objective>(
     let (mut sum, mut count) = (0f64, 0usize);
     for idx in epoch_batches(&lengths, batch_tokens, 0) {
         let rows: Vec<&O::Example> = idx.iter().map(|&i| &examples[i]).collect();
-        let (loss, n) = objective.loss(&rows)?;
+        let (loss, n) = objective.held_out_loss(&rows)?;
         sum += loss.to_scalar::<f32>()? as f64 * n as f64;
         count += n;
     }

@@ -287,6 +287,11 @@ impl Llama {
         Ok(self.lm_head.forward(&self.hidden_train(tokens)?)?)
     }
 
+    /// The language model's logits (b, t, vocab) of final-normed hidden states (b, t, d).
+    pub fn logits_of(&self, hidden: &Tensor) -> Result<Tensor> {
+        Ok(self.lm_head.forward(hidden)?)
+    }
+
     /// As [`Llama::forward_train`], but the final-normed hidden states (b, t, d) instead of
     /// logits, for heads other than the language model's (a PRM's score head).
     pub fn hidden_train(&self, tokens: &Tensor) -> Result<Tensor> {

@@ -49,6 +49,14 @@ impl LlamaScorer {
         Ok(h.broadcast_matmul(&self.score.t()?)?)
     }
 
+    /// `tokens` (b, t) → scores (b, t, labels) and the tied language-model head's logits
+    /// (b, t, vocab) from the same hidden states: for an auxiliary next-token loss.
+    pub fn forward_train_with_logits(&self, tokens: &Tensor) -> Result<(Tensor, Tensor)> {
+        let h = self.body.hidden_train(tokens)?; // (b, t, d)
+        let scores = h.broadcast_matmul(&self.score.t()?)?;
+        Ok((scores, self.body.logits_of(&h)?))
+    }
+
     /// The tensors to save: the body's (without `lm_head`) and `score.weight`.
     pub fn named_tensors(&self) -> Result<Vec<(String, Tensor)>> {
         let mut out: Vec<(String, Tensor)> = self
@@ -75,6 +83,11 @@ mod tests {
         let scorer = LlamaScorer::new(&Config::tiny(40), 2, vb).unwrap();
         let tokens = Tensor::new(&[[1u32, 5, 7], [2, 3, 4]], &Device::Cpu).unwrap();
         assert_eq!(scorer.forward_train(&tokens).unwrap().dims(), [2, 3, 2]);
+        let (scores, logits) = scorer.forward_train_with_logits(&tokens).unwrap();
+        assert_eq!(
+            (scores.dims(), logits.dims()),
+            (&[2, 3, 2][..], &[2, 3, 40][..])
+        );
         let names: Vec<String> = scorer
             .named_tensors()
             .unwrap()
