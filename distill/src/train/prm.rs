@@ -276,6 +276,9 @@ impl PrmScorer {
 pub struct PrmMetrics {
     pub steps: usize,
     pub step_accuracy: f64,
+    /// The probability that a correct step scores above a wrong one (ties count half): how
+    /// well the PRM ranks, whatever its threshold. 0.5 is chance; `None` without both kinds.
+    pub step_auc: Option<f64>,
     pub records: usize,
     pub first_error_f1: f64,
 }
@@ -315,12 +318,44 @@ pub fn metrics_of(scores: &[Vec<f32>], labels: &[&[bool]]) -> PrmMetrics {
         }
     }
     let ratio = |a: usize, b: usize| if b == 0 { 1.0 } else { a as f64 / b as f64 };
+    let pairs: Vec<(f32, bool)> = scores
+        .iter()
+        .zip(labels)
+        .flat_map(|(s, l)| s.iter().copied().zip(l.iter().copied()))
+        .collect();
     PrmMetrics {
         steps,
         step_accuracy: ratio(right, steps),
+        step_auc: auc(&pairs),
         records: scores.len(),
         first_error_f1: ratio(2 * tp, 2 * tp + fp + fneg),
     }
+}
+
+/// ROC AUC of scores against labels (`true` positive), by the rank sum with tied scores at
+/// their mean rank.
+fn auc(pairs: &[(f32, bool)]) -> Option<f64> {
+    let positives = pairs.iter().filter(|(_, l)| *l).count();
+    let negatives = pairs.len() - positives;
+    if positives == 0 || negatives == 0 {
+        return None;
+    }
+    let mut sorted = pairs.to_vec();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut rank_sum = 0.0;
+    let mut i = 0;
+    while i < sorted.len() {
+        let tied = sorted[i..]
+            .iter()
+            .take_while(|p| p.0 == sorted[i].0)
+            .count();
+        // Ranks i+1 ..= i+tied share their mean.
+        let mean_rank = i as f64 + (tied as f64 + 1.0) / 2.0;
+        rank_sum += mean_rank * sorted[i..i + tied].iter().filter(|p| p.1).count() as f64;
+        i += tied;
+    }
+    let p = positives as f64;
+    Some((rank_sum - p * (p + 1.0) / 2.0) / (p * negatives as f64))
 }
 
 /// The `prm/` shards' examples of `runs`: (training, held-out, steps dropped past max-tokens).
@@ -544,5 +579,11 @@ mod tests {
         assert!((m.step_accuracy - 6.0 / 9.0).abs() < 1e-12);
         // TP 1, FP 1, FN 2: 2 / (2 + 1 + 2).
         assert!((m.first_error_f1 - 0.4).abs() < 1e-12);
+        // Correct steps score 0.9, 0.9, 0.8, 0.4, 0.9; wrong ones 0.2, 0.1, 0.9, 0.9. Of the 20
+        // (correct, wrong) pairs the correct step is above in 10, tied (0.9 with 0.9) in 6.
+        assert!((m.step_auc.unwrap() - (10.0 + 3.0) / 20.0).abs() < 1e-12);
+        assert_eq!(auc(&[(0.3, true), (0.7, true)]), None);
+        assert_eq!(auc(&[(0.3, false), (0.7, true)]), Some(1.0));
+        assert_eq!(auc(&[(0.5, false), (0.5, true)]), Some(0.5));
     }
 }

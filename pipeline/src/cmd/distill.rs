@@ -98,8 +98,13 @@ pub fn run(distill: Distill) -> Result<ExitCode> {
             || "no held-out split".to_string(),
             |m| {
                 format!(
-                    "held-out step accuracy {:.3} over {} steps, first-error F1 {:.3} over {} records",
-                    m.step_accuracy, m.steps, m.first_error_f1, m.records
+                    "held-out step accuracy {:.3} over {} steps (AUC {}), first-error F1 {:.3} \
+                     over {} records",
+                    m.step_accuracy,
+                    m.steps,
+                    m.step_auc.map_or("n/a".into(), |a| format!("{a:.3}")),
+                    m.first_error_f1,
+                    m.records
                 )
             },
         );
