@@ -222,7 +222,11 @@ fn strip_trailing(toks: &mut Vec<Token>) -> Option<String> {
             Tok::Text(t) => t.split_whitespace().collect(),
             _ => break,
         };
-        let percent = |w: &&str| w.eq_ignore_ascii_case("percent") || w.eq_ignore_ascii_case("pct");
+        let percent = |w: &&str| {
+            ["percent", "percentage", "pct"]
+                .iter()
+                .any(|p| w.eq_ignore_ascii_case(p))
+        };
         if unit_words.iter().any(percent) && unit_words.len() == 1 {
             if let Some(t) = toks.last_mut() {
                 t.tok = Tok::Percent;

@@ -222,7 +222,55 @@ pub(crate) fn lex(text: &str) -> Result<Vec<Token>, MathError> {
         push(&mut out, tok, i + len, &mut space);
         i += len;
     }
+    semicolon_lists(&mut out, text);
     Ok(out)
+}
+
+/// `-12;-11;-10` and `(0;-2;6)`: where a bracket group (or the top level) is separated by `;`
+/// and holds no comma of its own, the semicolons separate as commas do (notations that keep
+/// the comma for decimals). A group with both, or any number written with a comma, keeps its
+/// `;`, which then does not parse: `(1,5;2)` could be (1.5, 2) or (1, 5, 2).
+fn semicolon_lists(toks: &mut [Token], text: &str) {
+    let semicolon = |t: &Token| matches!(&t.tok, Tok::Other(s) if s == ";");
+    if !toks.iter().any(semicolon) {
+        return;
+    }
+    let comma_number = toks.iter().any(|t| {
+        matches!(t.tok, Tok::Num { .. })
+            && text.get(t.start..t.end).is_some_and(|s| s.contains(','))
+    });
+    if comma_number {
+        return;
+    }
+    // Per open group: its semicolons and whether it has a comma.
+    let mut groups: Vec<(Vec<usize>, bool)> = vec![(Vec::new(), false)];
+    let mut convert: Vec<usize> = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        match t.tok.nesting() {
+            1 => groups.push((Vec::new(), false)),
+            -1 if groups.len() > 1 => {
+                if let Some((semis, false)) = groups.pop() {
+                    convert.extend(semis);
+                }
+            }
+            _ => {}
+        }
+        if let Some(group) = groups.last_mut() {
+            if t.tok == Tok::Comma {
+                group.1 = true;
+            } else if semicolon(t) {
+                group.0.push(i);
+            }
+        }
+    }
+    for (semis, comma) in groups {
+        if !comma {
+            convert.extend(semis);
+        }
+    }
+    for i in convert {
+        toks[i].tok = Tok::Comma;
+    }
 }
 
 /// A variable's optional subscript: `x_1`, `x_{12}`, `x_n`.
