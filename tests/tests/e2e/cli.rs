@@ -211,3 +211,26 @@ fn distill_sft_errors_name_the_key_and_write_nothing() {
     assert!(err.contains("nowhere"), "{err}");
     assert!(!out.join("state.json").exists());
 }
+
+/// Every shipped config parses: a run config (it has families) or a student spec.
+#[test]
+fn shipped_configs_parse() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        if text.contains("[families.") {
+            mull_pipeline::config::RunConfig::from_file(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        } else {
+            mull_distill::train::spec::StudentSpec::from_file(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        }
+        seen += 1;
+    }
+    assert!(seen >= 9, "{seen} configs");
+}

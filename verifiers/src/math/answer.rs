@@ -227,7 +227,13 @@ fn strip_trailing(toks: &mut Vec<Token>) -> Option<String> {
                 .iter()
                 .any(|p| w.eq_ignore_ascii_case(p))
         };
-        if unit_words.iter().any(percent) && unit_words.len() == 1 {
+        // `28% percentage` is not 0.28%: one percent sign.
+        let after_percent = toks
+            .len()
+            .checked_sub(2)
+            .and_then(|k| toks.get(k))
+            .is_some_and(|t| t.tok == Tok::Percent);
+        if unit_words.iter().any(percent) && unit_words.len() == 1 && !after_percent {
             if let Some(t) = toks.last_mut() {
                 t.tok = Tok::Percent;
             }
@@ -361,8 +367,9 @@ fn name_of(part: &[Token]) -> Option<(String, &[Token])> {
 
 /// The whole answer when it has no top-level comma: maybe named, maybe an equation.
 pub(super) fn single(toks: &[Token], depth: usize) -> Result<MathValue, MathError> {
-    // `x = 1/3 \approx 0.33`: the exact value stated before the approximation is the answer;
-    // an approximation alone (`x \approx 0.33`) is not one.
+    // `x = 1/3 \approx 0.33`: the exact value stated before the approximation is the answer,
+    // when the approximation is one decimal that rounds it; an approximation alone (`x \approx
+    // 0.33`) is not an answer, and one that does not agree (`x = 11 \approx 12`) is refused.
     let approx = |t: &Token| matches!(&t.tok, Tok::Word(w) if w == "\\approx");
     if let Some(first) = top_level(toks).find(|t| approx(t)) {
         // The top-level token's index, by address: `top_level` yields references into `toks`.
@@ -370,13 +377,15 @@ pub(super) fn single(toks: &[Token], depth: usize) -> Result<MathValue, MathErro
             .iter()
             .position(|t| std::ptr::eq(t, first))
             .unwrap_or(toks.len());
-        let exact = &toks[..at];
+        let (exact, approx) = (&toks[..at], &toks[at + 1..]);
         if !exact.iter().any(|t| t.tok == Tok::Eq) {
             return Err(MathError::Syntax(
                 "an approximation, not an exact answer".into(),
             ));
         }
-        return single(exact, depth + 1);
+        let value = single(exact, depth + 1)?;
+        rounds_to(&value, approx)?;
+        return Ok(value);
     }
     // `1 \pm \sqrt{2}`: the set of both values (one `\pm` at most).
     let pm: Vec<usize> = toks
@@ -465,6 +474,53 @@ fn equation(sides: Vec<&[Token]>, depth: usize) -> Result<MathValue, MathError> 
         }
     }
     chain(sides, depth)
+}
+
+/// Checks that `approx` is one decimal literal within a unit of its last place of `value`'s
+/// rational value (`1/3` and `0.33`, `2/3` and `0.66` or `0.67`; not `11` and `12`).
+fn rounds_to(value: &MathValue, approx: &[Token]) -> Result<(), MathError> {
+    let refuse = |why: &str| Err(MathError::Syntax(format!("an approximation that {why}")));
+    let exact = match value {
+        MathValue::Named(pairs) if pairs.len() == 1 => pairs[0].1.as_sym(),
+        v => v.as_sym(),
+    }
+    .and_then(|s| s.as_rational());
+    let Some(exact) = exact else {
+        return refuse("approximates no rational value");
+    };
+    let literal = match approx {
+        [Token {
+            tok: Tok::Num { value, .. },
+            ..
+        }] => value.clone(),
+        [Token {
+            tok: Tok::Minus, ..
+        }, Token {
+            tok: Tok::Num { value, .. },
+            ..
+        }] => -value.clone(),
+        _ => return refuse("is not one decimal number"),
+    };
+    // The unit of the literal's last place: the least 10^-d that makes it whole.
+    let ten = BigRational::from_integer(10.into());
+    let mut unit = BigRational::from_integer(1.into());
+    while !(&literal / &unit).is_integer() {
+        if unit.denom().bits() > 128 {
+            return refuse("has too many decimals");
+        }
+        unit /= &ten;
+    }
+    let gap = &exact - &literal;
+    let gap = if gap < BigRational::from_integer(0.into()) {
+        -gap
+    } else {
+        gap
+    };
+    if gap < unit {
+        Ok(())
+    } else {
+        refuse(&format!("does not round the value ({literal} for {exact})"))
+    }
 }
 
 /// The value of `a = b = …` (its sides), when every side equals the one before it.

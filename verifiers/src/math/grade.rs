@@ -473,11 +473,13 @@ fn prediction(text: &str, opts: MathOptions) -> Result<(MathValue, Option<String
             Err(_) => {}
         }
     }
-    // A marker's line in prose ("Final Answer: The volume is 120."): the number its sentence
-    // closes on, committed to as the whole text's would be.
+    // A marker's line in prose ("Final Answer: The volume is 120."): the number its one
+    // statement closes on, committed to as the whole text's would be.
     let closing_text = if src == AnswerSource::WholeText {
         text
-    } else if matches!(src, AnswerSource::AnswerLine | AnswerSource::AnswerIs) {
+    } else if matches!(src, AnswerSource::AnswerLine | AnswerSource::AnswerIs)
+        && prose_statement(&cand)
+    {
         cand.as_str()
     } else {
         return Err(e);
@@ -500,6 +502,43 @@ fn prediction(text: &str, opts: MathOptions) -> Result<(MathValue, Option<String
     Err(MathError::Syntax(format!(
         "no answer marker, and the text is not an answer ({e})"
     )))
+}
+
+/// Whether an answer line is one plain statement of one number: `The volume of $ABCD$ is 120`.
+/// Outside its math spans it holds one number, no symbol that relates or computes (`x =/= 11`,
+/// `5+5 = 11`, `10:11`, `1; it is 2`) and exactly one linking verb, right before the number
+/// (`The volume is 100 because the height is 120` has two).
+fn prose_statement(cand: &str) -> bool {
+    // The words outside `$…$`.
+    let outside: String = cand
+        .split('$')
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 0)
+        .map(|(_, s)| s)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let words: Vec<&str> = outside.split_whitespace().collect();
+    let Some((last, before)) = words.split_last() else {
+        return false;
+    };
+    let number = last.trim_start_matches('-');
+    let plain_number = number.starts_with(|c: char| c.is_ascii_digit())
+        && number
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ',' | '.' | '/'));
+    let relates = |w: &&str| {
+        w.bytes().any(|b| b.is_ascii_digit()) || w.chars().any(|c| "=<>~!/:;+*^|\\≈≠≤≥".contains(c))
+    };
+    let verbs = before
+        .iter()
+        .filter(|w| ["is", "are", "was", "were", "equals"].contains(&w.to_lowercase().as_str()))
+        .count();
+    plain_number
+        && !before.iter().any(relates)
+        && verbs == 1
+        && before.last().is_some_and(|w| {
+            ["is", "are", "was", "were", "equals"].contains(&w.to_lowercase().as_str())
+        })
 }
 
 fn parse_checked(cand: &str, opts: MathOptions) -> Result<(MathValue, Option<String>), MathError> {

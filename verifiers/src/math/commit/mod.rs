@@ -24,12 +24,21 @@ pub(crate) use words::{NUMBER_WORDS, SHORT_UNITS};
 pub(crate) fn committed(text: &str, start: usize, end: usize) -> Option<Option<String>> {
     let (before, after) = (text.get(..start)?, text.get(end..)?);
     let (line_after, later) = after.split_once('\n').unwrap_or((after, ""));
-    // `a^{34} \equiv \boxed{9} \pmod{11}`: a residue, stated as a congruence; `\equiv` alone
-    // is another relation than `=`.
-    let residue = line_after.trim_start().starts_with("\\pmod{");
-    let before = match strip_open_delimiters(before).strip_suffix("\\equiv") {
-        Some(head) if residue => format!("{head}="),
-        _ => before.to_string(),
+    // `a^{34} \equiv \boxed{9} \pmod{11}`: a residue, stated as a congruence with a modulus of
+    // two or more; `\equiv` alone is another relation than `=`, `\not\equiv` a negation.
+    let modulus = line_after
+        .trim_start()
+        .strip_prefix("\\pmod{")
+        .and_then(|m| m.split_once('}'))
+        .filter(|(m, _)| m.trim().parse::<u64>().is_ok_and(|m| m >= 2));
+    let congruence = strip_open_delimiters(before)
+        .strip_suffix("\\equiv")
+        .filter(|head| {
+            !head.trim_end().ends_with("\\not") && !head.trim_end().ends_with("\\centernot")
+        });
+    let (before, line_after) = match (congruence, modulus) {
+        (Some(head), Some((_, rest))) => (format!("{head}="), rest),
+        _ => (before.to_string(), line_after),
     };
     if !committed_before(&before) || !later_is_quiet(later) {
         return None;
@@ -79,9 +88,11 @@ fn scope(line: &str) -> &str {
             .trim_end_matches(',')
             .to_lowercase()
     };
+    let conditional = &line[previous..last];
     let concludes = ["thus", "therefore", "hence", "so", "\\therefore"]
         .contains(&first_word(&line[last..]).as_str())
-        && first_word(&line[previous..last]) == "if";
+        && first_word(conditional) == "if"
+        && words(conditional).any(|w| w.eq_ignore_ascii_case("then"));
     if short && !concludes {
         &line[previous..]
     } else {
@@ -89,20 +100,47 @@ fn scope(line: &str) -> &str {
     }
 }
 
-/// Where a sentence ends without a full stop: a math span closes and a capitalised word starts
-/// the next (`$y = 6$ So, the pair is`), as models write in one long line.
+/// Where a sentence ends without a full stop: a math span or display closes on a result and a
+/// capitalised word starts the next (`$y = 6$ So, the pair is`, `= 143 \] Thus, the number`),
+/// as models write in one long line.
 fn unpunctuated_ends(line: &str) -> impl Iterator<Item = usize> + '_ {
-    let mut open = false;
-    line.match_indices('$').filter_map(move |(i, _)| {
+    // (content start, content end, end of the closing delimiter) of every `$…$` and `\[…\]`.
+    let mut spans = Vec::new();
+    let mut open: Option<usize> = None;
+    for (i, _) in line.match_indices('$') {
         // `\$` is a dollar sign; `$$` toggles twice, as a display opens and closes.
         if line[..i].ends_with('\\') {
-            return None;
+            continue;
         }
-        open = !open;
-        let rest = &line[i + 1..];
+        match open.take() {
+            Some(from) => spans.push((from, i, i + 1)),
+            None => open = Some(i + 1),
+        }
+    }
+    for (i, _) in line.match_indices("\\]") {
+        if let Some(from) = line[..i].rfind("\\[") {
+            spans.push((from + 2, i, i + 2));
+        }
+    }
+    spans.into_iter().filter_map(move |(from, to, end)| {
+        // The span must state a result (`$y = 6$`, not `$x$` or `$\ $`), and the capitalised
+        // word after it must start a sentence, not continue one (`$x$ Equals`).
+        let states = line[from..to].contains('=');
+        let rest = &line[end..];
         let next = rest.trim_start();
-        (!open && next.len() < rest.len() && next.starts_with(|c: char| c.is_ascii_uppercase()))
-            .then_some(i + 1)
+        let word = next
+            .split(|c: char| !c.is_alphabetic())
+            .next()
+            .unwrap_or("")
+            .to_lowercase();
+        let connective = ["thus", "so", "hence", "therefore"].contains(&word.as_str());
+        let continues =
+            !connective && (LEAD_INS.contains(&word.as_str()) || DOUBTS.contains(&word.as_str()));
+        (states
+            && !continues
+            && next.len() < rest.len()
+            && next.starts_with(|c: char| c.is_ascii_uppercase()))
+        .then_some(end)
     })
 }
 
@@ -157,10 +195,19 @@ fn doubtful(text: &str) -> bool {
         // `the smallest possible value`: an extreme, not a guess.
         let extreme = w == "possible" && i > 0 && SUPERLATIVES.contains(&ws[i - 1]);
         // `the angle between the lines`: a place, not a range of answers (`between 4 and 5`);
-        // a range far from the answer belongs to the question (`the years between 2000 and
-        // 3000 that ... is`).
+        // a range of counted things far from the answer belongs to the question (`the years
+        // between 2000 and 3000 that ... is`; not `is in between 4 and 6, so the midpoint:`).
+        let counted = i > 0 && {
+            let noun = ws[i - 1];
+            noun.len() > 3
+                && noun.ends_with('s')
+                && ![
+                    "lies", "falls", "ranges", "values", "answers", "results", "sits",
+                ]
+                .contains(&noun)
+        };
         let place = w == "between"
-            && (ws.len() - i > 4
+            && ((ws.len() - i > 4 && counted)
                 || ws.get(i + 1).is_some_and(|next| {
                     ["the", "two", "these", "those", "each", "its", "their"].contains(next)
                 }));
@@ -200,7 +247,7 @@ fn committed_before(before: &str) -> bool {
         .unwrap_or("")
         .trim_start_matches("**")
         .trim_end_matches("**");
-    variable_in(line).is_some()
+    variable_in(before).is_some()
         || LEAD_INS.iter().any(|lead| {
             last == *lead
                 || (lead.len() == 1 && last.ends_with(lead))
@@ -211,16 +258,25 @@ fn committed_before(before: &str) -> bool {
 /// The variable of `$x \in` that ends `before` (the text before an answer): the answer is that
 /// variable's range, and is read as `x \in …` so that it must be one (`x \in \boxed{5}` is not).
 pub(crate) fn variable_in(before: &str) -> Option<char> {
-    let mut ws = strip_open_delimiters(before).split_whitespace().rev();
-    if ws.next()? != "\\in" {
-        return None;
+    let head = strip_open_delimiters(before)
+        .strip_suffix("\\in")?
+        .trim_end();
+    let v = head.chars().next_back().filter(char::is_ascii_alphabetic)?;
+    // The variable opens its math span (`$x \in`, not `$\ln x \in` or `x > 5, x \in`), and
+    // the text before the span commits as it would before the answer itself.
+    let span = head[..head.len() - 1].trim_end();
+    if span
+        .rsplit('\n')
+        .next()
+        .is_some_and(|l| l.trim().is_empty())
+    {
+        // The variable opens its line.
+        return Some(v);
     }
-    let v = ws.next()?.trim_start_matches(['$', '(']);
-    let mut chars = v.chars();
-    match (chars.next(), chars.next()) {
-        (Some(c), None) if c.is_ascii_alphabetic() => Some(c),
-        _ => None,
-    }
+    let outside = ["$", "\\(", "\\["]
+        .iter()
+        .find_map(|d| span.strip_suffix(d))?;
+    committed_before(outside).then_some(v)
 }
 
 /// What follows an answer in its line: closing delimiters and sentence punctuation (never a
@@ -238,10 +294,6 @@ fn committed_after(after: &str) -> Option<Option<String>> {
         let before = rest.len();
         for d in ["$", "\\)", "\\]", "\\quad", "\\qquad"] {
             rest = rest.strip_prefix(d).unwrap_or(rest).trim_start();
-        }
-        // `\boxed{9} \pmod{11}`: the residue is the answer, its modulus the question's.
-        if let Some(modulus) = rest.strip_prefix("\\pmod{") {
-            rest = modulus.split_once('}').map_or("", |(_, r)| r).trim_start();
         }
         if let Some(env) = rest.strip_prefix("\\end{") {
             rest = env.split_once('}').map_or("", |(_, r)| r).trim_start();

@@ -111,6 +111,13 @@ pub(super) const DOUBTS: &[&str] = &[
     "mistaken",
     "false",
     "bogus",
+    "hope",
+    "hopefully",
+    "appears",
+    "appear",
+    "guessed",
+    "sometimes",
+    "unverified",
 ];
 
 /// What may end the text before an answer in its line (compared without case).
