@@ -29,6 +29,7 @@ mod grade;
 mod interval;
 pub(crate) mod lexer;
 mod shapes;
+mod statement;
 mod symbolic;
 mod value;
 mod verifier;

@@ -6,9 +6,10 @@
 
 use num_rational::BigRational;
 
-use super::answer::{close_of, element, single, split_commas, split_top};
+use super::answer::{close_of, element, split_commas, split_top};
 use super::interval::{flip, End, Piece, Region, Relation};
 use super::lexer::{Rel, Tok, Token};
+use super::statement::single;
 use super::symbolic::{parse_tokens, Sym};
 use super::value::MathValue;
 use super::{MathError, MAX_ELEMENTS};

@@ -1,0 +1,239 @@
+//! One answer without a top-level comma: a value, a named value (`x = 5`, `f(x) = 1`,
+//! `(x, y) = (4, -1/2)`), a checked equation or chain (`12 + 35 = 47`, `x = 5+6 = 11`), an
+//! exact value with its approximation (`x = 1/3 \approx 0.33`), `1 \pm \sqrt{2}`, `x \in
+//! [0, 1)`, or a relation.
+
+use num_rational::BigRational;
+
+use super::answer::element;
+use super::interval::{Region, Relation};
+use super::lexer::{Tok, Token};
+use super::shapes::{relation, top_level};
+use super::symbolic::parse_tokens;
+use super::value::MathValue;
+use super::MathError;
+
+/// `x = rest` with a one-letter name: the name and the rest.
+pub(super) fn name_of(part: &[Token]) -> Option<(String, &[Token])> {
+    match part {
+        [Token {
+            tok: Tok::Var(n), ..
+        }, Token { tok: Tok::Eq, .. }, rest @ ..]
+            if !rest.is_empty() =>
+        {
+            Some((n.clone(), rest))
+        }
+        // `AB = 4`: a name of capital letters (a segment, an angle).
+        [Token {
+            tok: Tok::Word(n), ..
+        }, Token { tok: Tok::Eq, .. }, rest @ ..]
+            if !rest.is_empty() && n.bytes().all(|b| b.is_ascii_uppercase()) =>
+        {
+            Some((n.clone(), rest))
+        }
+        _ => None,
+    }
+}
+
+/// The whole answer when it has no top-level comma: maybe named, maybe an equation.
+pub(super) fn single(toks: &[Token], depth: usize) -> Result<MathValue, MathError> {
+    // `x = 1/3 \approx 0.33`: the exact value stated before the approximation is the answer,
+    // when the approximation is one decimal that rounds it; an approximation alone (`x \approx
+    // 0.33`) is not an answer, and one that does not agree (`x = 11 \approx 12`) is refused.
+    let approx = |t: &Token| matches!(&t.tok, Tok::Word(w) if w == "\\approx");
+    if let Some(first) = top_level(toks).find(|t| approx(t)) {
+        // The top-level token's index, by address: `top_level` yields references into `toks`.
+        let at = toks
+            .iter()
+            .position(|t| std::ptr::eq(t, first))
+            .unwrap_or(toks.len());
+        let (exact, approx) = (&toks[..at], &toks[at + 1..]);
+        if !exact.iter().any(|t| t.tok == Tok::Eq) {
+            return Err(MathError::Syntax(
+                "an approximation, not an exact answer".into(),
+            ));
+        }
+        let value = single(exact, depth + 1)?;
+        rounds_to(&value, approx)?;
+        return Ok(value);
+    }
+    // `1 \pm \sqrt{2}`: the set of both values (one `\pm` at most).
+    let pm: Vec<usize> = toks
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| matches!(&t.tok, Tok::Word(w) if w == "\\pm"))
+        .map(|(i, _)| i)
+        .collect();
+    if let [at] = pm.as_slice() {
+        let mut values = Vec::with_capacity(2);
+        for sign in [Tok::Plus, Tok::Minus] {
+            let mut v = toks.to_vec();
+            v[*at].tok = sign;
+            values.push(element(&v, depth + 1)?);
+        }
+        return Ok(MathValue::Set(values));
+    }
+    if let Some((n, rest)) = name_of(toks) {
+        if !rest.iter().any(|t| t.tok == Tok::Eq) {
+            return Ok(MathValue::Named(vec![(n, element(rest, depth + 1)?)]));
+        }
+        // `x = 5 + 6 = 11`: a worked chain names its last side, when every step holds
+        // (`x = 5 + 5 = 11` is refused, not read as `x = 11`).
+        if !top_level(rest).any(|t| matches!(t.tok, Tok::Rel(_))) {
+            let sides = rest.split(|t| t.tok == Tok::Eq);
+            return Ok(MathValue::Named(vec![(n, chain(sides, depth)?)]));
+        }
+    }
+    if let [Token {
+        tok: Tok::Var(v), ..
+    }, Token {
+        tok: Tok::Word(w), ..
+    }, rest @ ..] = toks
+    {
+        if w == "\\in" {
+            return match element(rest, depth + 1)?.as_region() {
+                Some(r) => Ok(MathValue::Region(Region::of(Some(v.clone()), r.pieces))),
+                None => Err(MathError::Syntax("`\\in` needs an interval".into())),
+            };
+        }
+    }
+    if top_level(toks).any(|t| matches!(t.tok, Tok::Rel(_))) {
+        return relation(toks, depth);
+    }
+    let sides: Vec<&[Token]> = toks.split(|t| t.tok == Tok::Eq).collect();
+    if sides.len() == 1 {
+        return element(toks, depth + 1);
+    }
+    // `f(x) = 1`: the left side is the asked quantity, a single application.
+    if let [lhs, rhs] = sides.as_slice() {
+        if let Ok(l) = parse_tokens(lhs) {
+            if let Some(a) = l.as_atom().filter(|a| a.contains('(')) {
+                let v = element(rhs, depth + 1)?;
+                if !v.as_sym().is_some_and(|s| s.mentions(a)) {
+                    return Ok(MathValue::Named(vec![(a.to_string(), v)]));
+                }
+            }
+        }
+    }
+    // `(x, y) = (4, -1/2)`.
+    if let [lhs, rhs] = sides.as_slice() {
+        let Some(names) = tuple_names(lhs) else {
+            return equation(sides, depth);
+        };
+        if let MathValue::Tuple(values) = element(rhs, depth + 1)? {
+            if values.len() == names.len() {
+                return Ok(MathValue::Named(names.into_iter().zip(values).collect()));
+            }
+        }
+        return Err(MathError::Syntax(
+            "named tuple and values differ in length".into(),
+        ));
+    }
+    equation(sides, depth)
+}
+
+/// An equation `12 + 35 = 47`: every side must have the same value, which is the answer.
+fn equation(sides: Vec<&[Token]>, depth: usize) -> Result<MathValue, MathError> {
+    // `3x + 2y = 6`: an equation with unknowns is a relation, not a checked identity.
+    if let [a, b] = sides.as_slice() {
+        let (l, r) = (element(a, depth + 1)?, element(b, depth + 1)?);
+        if let (Some(l), Some(r)) = (l.as_sym(), r.as_sym()) {
+            if !l.is_constant() || !r.is_constant() {
+                return Ok(MathValue::Relation(Relation::new(&l, None, &r)?));
+            }
+        }
+    }
+    chain(sides, depth)
+}
+
+/// Checks that `approx` is one decimal literal within a unit of its last place of `value`'s
+/// rational value (`1/3` and `0.33`, `2/3` and `0.66` or `0.67`; not `11` and `12`).
+fn rounds_to(value: &MathValue, approx: &[Token]) -> Result<(), MathError> {
+    let refuse = |why: &str| Err(MathError::Syntax(format!("an approximation that {why}")));
+    let exact = match value {
+        MathValue::Named(pairs) if pairs.len() == 1 => pairs[0].1.as_sym(),
+        v => v.as_sym(),
+    }
+    .and_then(|s| s.as_rational());
+    let Some(exact) = exact else {
+        return refuse("approximates no rational value");
+    };
+    let literal = match approx {
+        [Token {
+            tok: Tok::Num { value, .. },
+            ..
+        }] => value.clone(),
+        [Token {
+            tok: Tok::Minus, ..
+        }, Token {
+            tok: Tok::Num { value, .. },
+            ..
+        }] => -value.clone(),
+        _ => return refuse("is not one decimal number"),
+    };
+    // The unit of the literal's last place: the least 10^-d that makes it whole.
+    let ten = BigRational::from_integer(10.into());
+    let mut unit = BigRational::from_integer(1.into());
+    while !(&literal / &unit).is_integer() {
+        if unit.denom().bits() > 128 {
+            return refuse("has too many decimals");
+        }
+        unit /= &ten;
+    }
+    let gap = &exact - &literal;
+    let gap = if gap < BigRational::from_integer(0.into()) {
+        -gap
+    } else {
+        gap
+    };
+    if gap < unit {
+        Ok(())
+    } else {
+        refuse(&format!("does not round the value ({literal} for {exact})"))
+    }
+}
+
+/// The value of `a = b = …` (its sides), when every side equals the one before it.
+fn chain<'a>(
+    sides: impl IntoIterator<Item = &'a [Token]>,
+    depth: usize,
+) -> Result<MathValue, MathError> {
+    let mut last: Option<MathValue> = None;
+    for side in sides {
+        let v = element(side, depth + 1)?;
+        if let Some(prev) = &last {
+            if !prev.equivalent(&v) {
+                return Err(MathError::Syntax(format!(
+                    "the answer is an equation that does not hold: {prev} ≠ {v}"
+                )));
+            }
+        }
+        last = Some(v);
+    }
+    last.ok_or(MathError::Empty)
+}
+
+/// `(x, y)`: the names, if the tokens are exactly a parenthesised list of variables.
+fn tuple_names(toks: &[Token]) -> Option<Vec<String>> {
+    let inner = match toks {
+        [Token {
+            tok: Tok::LParen, ..
+        }, inner @ .., Token {
+            tok: Tok::RParen, ..
+        }] => inner,
+        _ => return None,
+    };
+    let mut names = Vec::new();
+    for (i, t) in inner.iter().enumerate() {
+        match (&t.tok, i % 2) {
+            (Tok::Var(n), 0) => names.push(n.clone()),
+            (Tok::Comma, 1) => {}
+            _ => return None,
+        }
+    }
+    let distinct = names
+        .iter()
+        .enumerate()
+        .all(|(i, n)| !names[..i].contains(n));
+    (names.len() > 1 && distinct).then_some(names)
+}
