@@ -264,15 +264,12 @@ pub(crate) fn variable_in(before: &str) -> Option<char> {
     let v = head.chars().next_back().filter(char::is_ascii_alphabetic)?;
     // The variable opens its math span (`$x \in`, not `$\ln x \in` or `x > 5, x \in`), and
     // the text before the span commits as it would before the answer itself.
-    let span = head[..head.len() - 1].trim_end();
-    if span
-        .rsplit('\n')
-        .next()
-        .is_some_and(|l| l.trim().is_empty())
-    {
-        // The variable opens its line.
-        return Some(v);
+    let raw = &head[..head.len() - 1];
+    if raw.rsplit('\n').next().is_some_and(|l| l.trim().is_empty()) {
+        // The variable opens its line: the line above must not doubt it (`Maybe:\nx \in …`).
+        return committed_before(&format!("{}\n", raw.trim_end())).then_some(v);
     }
+    let span = raw.trim_end();
     let outside = ["$", "\\(", "\\["]
         .iter()
         .find_map(|d| span.strip_suffix(d))?;
