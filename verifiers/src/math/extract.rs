@@ -207,9 +207,21 @@ pub(crate) fn before_chat_token(text: &str) -> &str {
     text
 }
 
-/// Where an answer is looked for: after the thinking, before any chat-template token.
+/// Where an answer is looked for: after the thinking, in the last assistant turn when the text
+/// holds turn headers (a system or user turn quoting an answer is not the model's), and before
+/// the chat-template token that ends that turn.
 pub(crate) fn answer_region(text: &str) -> &str {
-    before_chat_token(after_thinking(text))
+    let text = after_thinking(text);
+    let turn = [
+        "<|im_start|>assistant",
+        "<|start_header_id|>assistant<|end_header_id|>",
+        "<|assistant|>",
+    ]
+    .iter()
+    .filter_map(|h| text.rfind(h).map(|i| i + h.len()))
+    .max()
+    .map_or(text, |i| &text[i..]);
+    before_chat_token(turn)
 }
 
 /// A plain number that closes the text's last sentence, when the text commits to it as it

@@ -43,7 +43,18 @@ pub(crate) fn committed(text: &str, start: usize, end: usize) -> Option<Option<S
     if !committed_before(&before) || !later_is_quiet(later) {
         return None;
     }
-    committed_after(line_after)
+    // `There are $\boxed{6}$ ways to arrange the books.`: the answer counts what follows it.
+    let lower = strip_open_delimiters(&before).to_lowercase();
+    let counting = [
+        "there are",
+        "there is",
+        "there were",
+        "there exist",
+        "there exists",
+    ]
+    .iter()
+    .any(|lead| lower.ends_with(lead));
+    committed_after(line_after, counting)
 }
 
 /// Whether a marker at `at` (`Answer:`, "the answer is") commits: no doubt among the four words
@@ -279,7 +290,7 @@ pub(crate) fn variable_in(before: &str) -> Option<char> {
 /// What follows an answer in its line: closing delimiters and sentence punctuation (never a
 /// `!`, a factorial when it touches the answer), then nothing, the closing phrase, or unit
 /// words; the unit words are returned.
-fn committed_after(after: &str) -> Option<Option<String>> {
+fn committed_after(after: &str, counting: bool) -> Option<Option<String>> {
     // Chat-template tokens end the text (`<|im_start|>`).
     let after = before_chat_token(after);
     let mut rest = after.trim();
@@ -317,9 +328,69 @@ fn committed_after(after: &str) -> Option<Option<String>> {
         return Some(None);
     }
     // One or two unit words and nothing else: `\boxed{5} apples.`, `$24$ cm.`
-    let unit = unit_words(end.trim_start_matches(['.', ',', ';', ' ']))?;
-    Some(Some(unit))
+    let tail = end.trim_start_matches(['.', ',', ';', ' ']);
+    match unit_words(tail) {
+        Some(unit) => Some(Some(unit)),
+        None if counting && counted_phrase(tail) => Some(None),
+        None => None,
+    }
 }
+
+/// What a count after `there are` counts, in the rest of its sentence: `ways to arrange the
+/// books`, `distinct possible values for $B$`. No number, digit or symbol that computes or
+/// relates, no second sentence, no doubt or retraction (`ways, or maybe 7`, `ways. Wait`; but
+/// `possible` describes what is counted), at most twelve words.
+fn counted_phrase(tail: &str) -> bool {
+    let ws: Vec<String> = words(&tail.to_lowercase()).map(str::to_string).collect();
+    let plain = !tail
+        .chars()
+        .any(|c| c.is_ascii_digit() || "=<>+*/^|.!?;:".contains(c) || !c.is_ascii());
+    plain
+        && !ws.is_empty()
+        && ws.len() <= 12
+        && ws.iter().all(|w| {
+            let w = w.trim_matches('$');
+            // `possible values`: what is counted, not a hedge on the count.
+            (w == "possible" || !DOUBTS.contains(&w))
+                && !RETRACTIONS.contains(&w)
+                && !NUMBER_WORDS.contains(&w)
+                && !SCALING.contains(&w)
+                && !w.ends_with("n't")
+        })
+}
+
+/// Words that would scale or shift a count after it (`6 dozen eggs`, `6 more ways`, `6 ways
+/// for each colour`, `6 times`).
+const SCALING: &[&str] = &[
+    "times",
+    "plus",
+    "minus",
+    "squared",
+    "cubed",
+    "percent",
+    "dozen",
+    "dozens",
+    "hundred",
+    "hundreds",
+    "thousand",
+    "thousands",
+    "million",
+    "millions",
+    "billion",
+    "more",
+    "fewer",
+    "less",
+    "extra",
+    "additional",
+    "per",
+    "each",
+    "apiece",
+    "half",
+    "double",
+    "twice",
+    "triple",
+    "thrice",
+];
 
 /// `text` as one or two unit words (`square meters`, `cm`), if it is that.
 fn unit_words(text: &str) -> Option<String> {
