@@ -15,7 +15,7 @@
 mod words;
 
 use super::extract::before_chat_token;
-use words::{CLOSERS, DOUBTS, LEAD_INS, NOT_UNITS, RETRACTIONS, SUPERLATIVES};
+use words::{CLOSERS, DOUBTS, LEAD_INS, NOT_UNITS, RETRACTIONS, SCALING, SUPERLATIVES};
 pub(crate) use words::{NUMBER_WORDS, SHORT_UNITS};
 
 /// The unit words (if any) after an answer that is committed, or `None` when it is not (see
@@ -358,39 +358,6 @@ fn counted_phrase(tail: &str) -> bool {
                 && !w.ends_with("n't")
         })
 }
-
-/// Words that would scale or shift a count after it (`6 dozen eggs`, `6 more ways`, `6 ways
-/// for each colour`, `6 times`).
-const SCALING: &[&str] = &[
-    "times",
-    "plus",
-    "minus",
-    "squared",
-    "cubed",
-    "percent",
-    "dozen",
-    "dozens",
-    "hundred",
-    "hundreds",
-    "thousand",
-    "thousands",
-    "million",
-    "millions",
-    "billion",
-    "more",
-    "fewer",
-    "less",
-    "extra",
-    "additional",
-    "per",
-    "each",
-    "apiece",
-    "half",
-    "double",
-    "twice",
-    "triple",
-    "thrice",
-];
 
 /// `text` as one or two unit words (`square meters`, `cm`), if it is that.
 fn unit_words(text: &str) -> Option<String> {

@@ -197,6 +197,30 @@ pub(super) const RETRACTIONS: &[&str] = &[
     "fails",
 ];
 
+/// Words that would scale or shift a count after it, besides [`NUMBER_WORDS`] (`6 more
+/// ways`, `6 ways for each colour`, `6 times`).
+pub(super) const SCALING: &[&str] = &[
+    "times",
+    "plus",
+    "minus",
+    "squared",
+    "cubed",
+    "percent",
+    "more",
+    "fewer",
+    "less",
+    "extra",
+    "additional",
+    "per",
+    "each",
+    "apiece",
+    "half",
+    "double",
+    "twice",
+    "triple",
+    "thrice",
+];
+
 /// Words that scale a value (`\boxed{5}\n\text{thousand}`).
 pub(crate) const NUMBER_WORDS: &[&str] = &[
     "hundred",
