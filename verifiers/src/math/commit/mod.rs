@@ -15,7 +15,7 @@
 mod words;
 
 use super::extract::before_chat_token;
-use words::{CLOSERS, DOUBTS, LEAD_INS, NOT_UNITS, RETRACTIONS, SCALING, SUPERLATIVES};
+use words::{CLOSERS, DOUBTS, HEDGES, LEAD_INS, NOT_UNITS, RETRACTIONS, SCALING, SUPERLATIVES};
 pub(crate) use words::{NUMBER_WORDS, SHORT_UNITS};
 
 /// The unit words (if any) after an answer that is committed, or `None` when it is not (see
@@ -61,30 +61,13 @@ pub(crate) fn committed(text: &str, start: usize, end: usize) -> Option<Option<S
 /// before it in its line (`The wrong answer: 5`, `Maybe the answer is 5`).
 pub(crate) fn marker_committed(text: &str, at: usize) -> bool {
     let line = text[..at].rsplit('\n').next().unwrap_or("");
-    !doubtful(scope(line))
+    !doubtful(scope(line)) && !hedged_before(line)
 }
 
 /// The part of `line` a doubt can reach: its last sentence, and the sentence before that when
 /// it is short (`Not sure. The answer is …`).
 fn scope(line: &str) -> &str {
-    // A sentence ends at `.`, `?`, `!` or `;` before a space, also when a math span closes
-    // between them (`= 0.$ Then`, `= 0.\]Hence`).
-    let ends: Vec<usize> = line
-        .match_indices(['.', '?', '!', ';'])
-        .filter_map(|(i, _)| {
-            let rest = &line[i + 1..];
-            let after = rest
-                .trim_start_matches('$')
-                .trim_start_matches("\\]")
-                .trim_start_matches("\\)");
-            let display = after.len() + 2 <= rest.len() && !rest.starts_with('$');
-            let end = i + 1 + (rest.len() - after.len());
-            (after.starts_with(char::is_whitespace) || display).then_some(end)
-        })
-        .chain(unpunctuated_ends(line))
-        .collect::<std::collections::BTreeSet<usize>>()
-        .into_iter()
-        .collect();
+    let ends = sentence_ends(line);
     let Some(&last) = ends.last() else {
         return line;
     };
@@ -109,6 +92,40 @@ fn scope(line: &str) -> &str {
     } else {
         &line[last..]
     }
+}
+
+/// Whether the sentence before the last one in `line`, however long, says the result is
+/// uncertain (`I am not sure about this. The answer is …`): [`HEDGES`], phrases rather than
+/// words, since a long sentence of a solution says `not` and `wrong` about other things.
+fn hedged_before(line: &str) -> bool {
+    let ends = sentence_ends(line);
+    let Some(&last) = ends.last() else {
+        return false;
+    };
+    let previous = ends.len().checked_sub(2).map_or(0, |k| ends[k]);
+    let sentence = line[previous..last].to_lowercase().replace('’', "'");
+    HEDGES.iter().any(|h| sentence.contains(h))
+}
+
+/// Where the sentences of `line` end: at `.`, `?`, `!` or `;` before a space, also when a math
+/// span closes between them (`= 0.$ Then`, `= 0.\]Hence`), and where a span that states a
+/// result runs into a capitalised word ([`unpunctuated_ends`]).
+fn sentence_ends(line: &str) -> Vec<usize> {
+    line.match_indices(['.', '?', '!', ';'])
+        .filter_map(|(i, _)| {
+            let rest = &line[i + 1..];
+            let after = rest
+                .trim_start_matches('$')
+                .trim_start_matches("\\]")
+                .trim_start_matches("\\)");
+            let display = after.len() + 2 <= rest.len() && !rest.starts_with('$');
+            let end = i + 1 + (rest.len() - after.len());
+            (after.starts_with(char::is_whitespace) || display).then_some(end)
+        })
+        .chain(unpunctuated_ends(line))
+        .collect::<std::collections::BTreeSet<usize>>()
+        .into_iter()
+        .collect()
 }
 
 /// Where a sentence ends without a full stop: a math span or display closes on a result and a
@@ -237,7 +254,7 @@ pub(crate) fn line_above_committed(before: &str) -> bool {
 fn committed_before(before: &str) -> bool {
     let (above, line) = before.rsplit_once('\n').unwrap_or(("", before));
     let line = strip_open_delimiters(line);
-    if doubtful(scope(line)) {
+    if doubtful(scope(line)) || hedged_before(line) {
         return false;
     }
     if line.is_empty() {

@@ -197,6 +197,49 @@ pub(super) const RETRACTIONS: &[&str] = &[
     "fails",
 ];
 
+/// Phrases that make a sentence before the answer's a doubt about the result, however long
+/// it is (compared in lower case, `’` as `'`).
+pub(super) const HEDGES: &[&str] = &[
+    "not sure",
+    "unsure",
+    "not confident",
+    "not certain",
+    "uncertain",
+    "unclear",
+    "lack confidence",
+    "low confidence",
+    "could not verify",
+    "couldn't verify",
+    "did not verify",
+    "didn't verify",
+    "unverified",
+    "may have erred",
+    "may have made",
+    "might have made",
+    "might be wrong",
+    "may be wrong",
+    "could be wrong",
+    "probably wrong",
+    "likely wrong",
+    "likely incorrect",
+    "probably incorrect",
+    "wild guess",
+    "my guess",
+    "a guess",
+    "to guess",
+    "hard to say",
+    "cannot pin",
+    "can't pin",
+    "cannot narrow",
+    "can't narrow",
+    "if i am not mistaken",
+    "if i'm not mistaken",
+    "may be an error",
+    "might be an error",
+    "may be a mistake",
+    "might be a mistake",
+];
+
 /// Words that would scale or shift a count after it, besides [`NUMBER_WORDS`] (`6 more
 /// ways`, `6 ways for each colour`, `6 times`).
 pub(super) const SCALING: &[&str] = &[
