@@ -529,16 +529,12 @@ fn prose_statement(cand: &str) -> bool {
     let relates = |w: &&str| {
         w.bytes().any(|b| b.is_ascii_digit()) || w.chars().any(|c| "=<>~!/:;+*^|\\≈≠≤≥".contains(c))
     };
-    let verbs = before
-        .iter()
-        .filter(|w| ["is", "are", "was", "were", "equals"].contains(&w.to_lowercase().as_str()))
-        .count();
+    let linking =
+        |w: &&str| ["is", "are", "was", "were", "equals"].contains(&w.to_lowercase().as_str());
     plain_number
         && !before.iter().any(relates)
-        && verbs == 1
-        && before.last().is_some_and(|w| {
-            ["is", "are", "was", "were", "equals"].contains(&w.to_lowercase().as_str())
-        })
+        && before.iter().filter(|w| linking(w)).count() == 1
+        && before.last().is_some_and(linking)
 }
 
 fn parse_checked(cand: &str, opts: MathOptions) -> Result<(MathValue, Option<String>), MathError> {

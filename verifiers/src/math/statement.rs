@@ -4,8 +4,9 @@
 //! [0, 1)`, or a relation.
 
 use num_rational::BigRational;
+use num_traits::Signed;
 
-use super::answer::element;
+use super::answer::{element, split_top};
 use super::interval::{Region, Relation};
 use super::lexer::{Tok, Token};
 use super::shapes::{relation, top_level};
@@ -41,13 +42,9 @@ pub(super) fn single(toks: &[Token], depth: usize) -> Result<MathValue, MathErro
     // when the approximation is one decimal that rounds it; an approximation alone (`x \approx
     // 0.33`) is not an answer, and one that does not agree (`x = 11 \approx 12`) is refused.
     let approx = |t: &Token| matches!(&t.tok, Tok::Word(w) if w == "\\approx");
-    if let Some(first) = top_level(toks).find(|t| approx(t)) {
-        // The top-level token's index, by address: `top_level` yields references into `toks`.
-        let at = toks
-            .iter()
-            .position(|t| std::ptr::eq(t, first))
-            .unwrap_or(toks.len());
-        let (exact, approx) = (&toks[..at], &toks[at + 1..]);
+    if let [(exact, Some(_)), ..] = split_top(toks, approx).as_slice() {
+        // What follows the first top-level `\approx`.
+        let approx = &toks[exact.len() + 1..];
         if !exact.iter().any(|t| t.tok == Tok::Eq) {
             return Err(MathError::Syntax(
                 "an approximation, not an exact answer".into(),
@@ -180,13 +177,7 @@ fn rounds_to(value: &MathValue, approx: &[Token]) -> Result<(), MathError> {
         }
         unit /= &ten;
     }
-    let gap = &exact - &literal;
-    let gap = if gap < BigRational::from_integer(0.into()) {
-        -gap
-    } else {
-        gap
-    };
-    if gap < unit {
+    if (&exact - &literal).abs() < unit {
         Ok(())
     } else {
         refuse(&format!("does not round the value ({literal} for {exact})"))

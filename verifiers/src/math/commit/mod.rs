@@ -15,7 +15,9 @@
 mod words;
 
 use super::extract::before_chat_token;
-use words::{CLOSERS, DOUBTS, HEDGES, LEAD_INS, NOT_UNITS, RETRACTIONS, SCALING, SUPERLATIVES};
+use words::{
+    CLOSERS, CONCLUSIONS, DOUBTS, HEDGES, LEAD_INS, NOT_UNITS, RETRACTIONS, SCALING, SUPERLATIVES,
+};
 pub(crate) use words::{NUMBER_WORDS, SHORT_UNITS};
 
 /// The unit words (if any) after an answer that is committed, or `None` when it is not (see
@@ -61,17 +63,38 @@ pub(crate) fn committed(text: &str, start: usize, end: usize) -> Option<Option<S
 /// before it in its line (`The wrong answer: 5`, `Maybe the answer is 5`).
 pub(crate) fn marker_committed(text: &str, at: usize) -> bool {
     let line = text[..at].rsplit('\n').next().unwrap_or("");
-    !doubtful(scope(line)) && !hedged_before(line)
+    !doubted(line)
 }
 
-/// The part of `line` a doubt can reach: its last sentence, and the sentence before that when
-/// it is short (`Not sure. The answer is …`).
-fn scope(line: &str) -> &str {
+/// Whether `line`, up to an answer or a marker, doubts it: a doubt within [`scope`], or a
+/// hedging phrase ([`HEDGES`]) in the sentence before the last, however long (`I am not sure
+/// about this. The answer is …`): phrases rather than words there, since a long sentence of a
+/// solution says `not` and `wrong` about other things.
+fn doubted(line: &str) -> bool {
     let ends = sentence_ends(line);
-    let Some(&last) = ends.last() else {
+    if doubtful(scope(line, &ends)) {
+        return true;
+    }
+    let Some((previous, last)) = last_two(&ends) else {
+        return false;
+    };
+    let sentence = line[previous..last].to_lowercase().replace('’', "'");
+    HEDGES.iter().any(|h| sentence.contains(h))
+}
+
+/// Where the sentence before the last one starts and the last one starts, from the sentence
+/// ends of a line ([`sentence_ends`]); `None` when the line is one sentence.
+fn last_two(ends: &[usize]) -> Option<(usize, usize)> {
+    let (&last, rest) = ends.split_last()?;
+    Some((rest.last().copied().unwrap_or(0), last))
+}
+
+/// The part of `line` (whose sentence `ends` are given) a doubt can reach: its last sentence,
+/// and the sentence before that when it is short (`Not sure. The answer is …`).
+fn scope<'a>(line: &'a str, ends: &[usize]) -> &'a str {
+    let Some((previous, last)) = last_two(ends) else {
         return line;
     };
-    let previous = ends.len().checked_sub(2).map_or(0, |k| ends[k]);
     let short = line[previous..last].split_whitespace().count() <= 4;
     // `If $2-x=p$, then $x=2-p$. Thus $x-p=$`: a conclusion drawn from a conditional stands on
     // its own (`Maybe it is 4. So the answer is 5` does not).
@@ -83,8 +106,7 @@ fn scope(line: &str) -> &str {
             .to_lowercase()
     };
     let conditional = &line[previous..last];
-    let concludes = ["thus", "therefore", "hence", "so", "\\therefore"]
-        .contains(&first_word(&line[last..]).as_str())
+    let concludes = CONCLUSIONS.contains(&first_word(&line[last..]).as_str())
         && first_word(conditional) == "if"
         && words(conditional).any(|w| w.eq_ignore_ascii_case("then"));
     if short && !concludes {
@@ -92,19 +114,6 @@ fn scope(line: &str) -> &str {
     } else {
         &line[last..]
     }
-}
-
-/// Whether the sentence before the last one in `line`, however long, says the result is
-/// uncertain (`I am not sure about this. The answer is …`): [`HEDGES`], phrases rather than
-/// words, since a long sentence of a solution says `not` and `wrong` about other things.
-fn hedged_before(line: &str) -> bool {
-    let ends = sentence_ends(line);
-    let Some(&last) = ends.last() else {
-        return false;
-    };
-    let previous = ends.len().checked_sub(2).map_or(0, |k| ends[k]);
-    let sentence = line[previous..last].to_lowercase().replace('’', "'");
-    HEDGES.iter().any(|h| sentence.contains(h))
 }
 
 /// Where the sentences of `line` end: at `.`, `?`, `!` or `;` before a space, also when a math
@@ -161,7 +170,7 @@ fn unpunctuated_ends(line: &str) -> impl Iterator<Item = usize> + '_ {
             .next()
             .unwrap_or("")
             .to_lowercase();
-        let connective = ["thus", "so", "hence", "therefore"].contains(&word.as_str());
+        let connective = CONCLUSIONS.contains(&word.as_str());
         let continues =
             !connective && (LEAD_INS.contains(&word.as_str()) || DOUBTS.contains(&word.as_str()));
         (states
@@ -254,7 +263,7 @@ pub(crate) fn line_above_committed(before: &str) -> bool {
 fn committed_before(before: &str) -> bool {
     let (above, line) = before.rsplit_once('\n').unwrap_or(("", before));
     let line = strip_open_delimiters(line);
-    if doubtful(scope(line)) || hedged_before(line) {
+    if doubted(line) {
         return false;
     }
     if line.is_empty() {
@@ -265,7 +274,7 @@ fn committed_before(before: &str) -> bool {
             .map(strip_open_delimiters)
             .find(|l| !l.trim().is_empty())
             .unwrap_or("");
-        return !doubtful(scope(last));
+        return !doubtful(scope(last, &sentence_ends(last)));
     }
 
     let lower = line.to_lowercase();
@@ -358,15 +367,15 @@ fn committed_after(after: &str, counting: bool) -> Option<Option<String>> {
 /// relates, no second sentence, no doubt or retraction (`ways, or maybe 7`, `ways. Wait`; but
 /// `possible` describes what is counted), at most twelve words.
 fn counted_phrase(tail: &str) -> bool {
-    let ws: Vec<String> = words(&tail.to_lowercase()).map(str::to_string).collect();
+    let lower = tail.to_lowercase();
+    let ws: Vec<&str> = words(&lower).collect();
     let plain = !tail
         .chars()
         .any(|c| c.is_ascii_digit() || "=<>+*/^|.!?;:".contains(c) || !c.is_ascii());
     plain
         && !ws.is_empty()
         && ws.len() <= 12
-        && ws.iter().all(|w| {
-            let w = w.trim_matches('$');
+        && ws.iter().all(|&w| {
             // `possible values`: what is counted, not a hedge on the count.
             (w == "possible" || !DOUBTS.contains(&w))
                 && !RETRACTIONS.contains(&w)

@@ -197,6 +197,9 @@ pub(super) const RETRACTIONS: &[&str] = &[
     "fails",
 ];
 
+/// Words that open a conclusion (`Thus`, `So`): a sentence they start stands on its own.
+pub(super) const CONCLUSIONS: &[&str] = &["thus", "therefore", "hence", "so", "\\therefore"];
+
 /// Phrases that make a sentence before the answer's a doubt about the result, however long
 /// it is (compared in lower case, `’` as `'`).
 pub(super) const HEDGES: &[&str] = &[
