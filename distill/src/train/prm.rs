@@ -72,11 +72,12 @@ impl PrmExample {
                 .tokens
                 .extend(tokenizer.encode(&format!("{step}{SEPARATOR}"))?);
             if label {
-                // `begin` ≥ 1: the prompt (or `<bos>`) precedes every step.
+                // Each token is predicted from the one before it; a first token of the text
+                // (no `<bos>`, an empty prompt) has none and is not trained.
                 let end = example.tokens.len().min(max_tokens);
                 example
                     .lm_positions
-                    .extend((begin..end).map(|j| j.saturating_sub(1)));
+                    .extend((begin.max(1)..end).map(|j| j - 1));
             }
             let position = example.tokens.len() - 1;
             if position >= max_tokens {
@@ -134,7 +135,8 @@ fn at_positions(
         .enumerate()
         .flat_map(|(r, e)| positions(e).iter().map(move |&p| (r * width + p) as u32))
         .collect();
-    let at = Tensor::from_vec(flat.clone(), flat.len(), per_position.device())?;
+    let n = flat.len();
+    let at = Tensor::from_vec(flat, n, per_position.device())?;
     Ok(per_position.index_select(&at, 0)?)
 }
 

@@ -140,12 +140,12 @@ impl Objective for Sft {
     fn loss(&self, rows: &[&Example]) -> Result<(Tensor, usize), TrainError> {
         let batch = Batch::new(rows, self.pad);
         let teacher = self.teacher.as_ref().map(|(t, _)| t);
-        let loss = match completion_losses(&self.model, teacher, &batch)? {
-            (ce, Some(kl)) => {
-                let w = self.teacher.as_ref().map_or(0.0, |(_, w)| *w);
-                ((ce * (1.0 - w))? + (kl * w)?)?
-            }
-            (ce, None) => ce,
+        let loss = match (
+            completion_losses(&self.model, teacher, &batch)?,
+            &self.teacher,
+        ) {
+            ((ce, Some(kl)), Some((_, w))) => ((ce * (1.0 - w))? + (kl * *w)?)?,
+            ((ce, _), _) => ce,
         };
         Ok((loss, batch.trained_tokens()))
     }
