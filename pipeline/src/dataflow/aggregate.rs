@@ -1,8 +1,8 @@
 //! `aggregate_problems`: per problem, differential's `reduce` over its attempts (attempts,
 //! passes, distinct verified chains, the shortest one; `stages::aggregate::summarize`).
 //!
-//! Each attempt enters the reduce as a fact keyed by its problem at the time its problem
-//! arrived, and leaves it again (a retraction) at the next block's first time. The reduce
+//! Each attempt enters the reduce as a fact keyed by its problem at its block's ordinal, and
+//! leaves it again (a retraction) at the next ordinal. The reduce
 //! therefore says each problem's aggregate once, when the problem arrives, and its traces
 //! consolidate to nothing once the frontier passes the block: the state it keeps is bounded
 //! by the blocks in flight, not by the run. The problems themselves pass through untouched
@@ -16,7 +16,7 @@ use timely::dataflow::operators::generic::{Operator, OutputBuilder};
 use timely::dataflow::StreamVec;
 use timely::progress::operate::FrontierInterest;
 
-use super::{block_time, ordinal_of, Wire, WorkStream};
+use super::{Wire, WorkStream};
 use crate::stages::aggregate::{
     attempt_facts, summarize, AttemptFact, ProblemAggregate, ProblemKey,
 };
@@ -87,9 +87,8 @@ impl<'scope> AggregateProblems<'scope> for WorkStream<'scope> {
                     let Some(&time) = cap.least() else {
                         return;
                     };
-                    // The block's last round is below this: the facts leave the reduce once
-                    // the whole block has passed it.
-                    let retire = block_time(ordinal_of(time) + 1);
+                    // The facts leave the reduce once the whole block has passed it.
+                    let retire = time + 1;
                     let mut facts = facts_handle.session(&cap);
                     for work in data.iter() {
                         let Some(key) = ProblemKey::of(&work.problem) else {

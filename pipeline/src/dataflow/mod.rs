@@ -10,11 +10,17 @@
 //! ```
 //! `sample_attempts` routes problems to workers by id, the reduce its facts by problem key,
 //! `write_shards` problems and aggregates by block.
-//! A timestamp is a block ordinal and a round: `ordinal << ROUND_BITS | round`. The worker
-//! loop (`crate::jobs::run`) admits one block per ordinal at round 0 and holds back while more
-//! than `blocks-in-flight` are unwritten (a probe on the last stream), since timely itself has
-//! no backpressure; each trip around the rollout loop adds one to the round, and the shard
-//! sink writes a block once the frontier has passed all of its ordinal's rounds.
+//!
+//! Outside the loop a timestamp is a block's ordinal in the plan. The worker loop
+//! (`crate::jobs::run`) admits one block per ordinal and holds back while more than
+//! `blocks-in-flight` are unwritten (a probe on the last stream), since timely itself has no
+//! backpressure. The rollout loop is an iterative scope: inside it a timestamp is
+//! `(ordinal, round)` in the product order, and each trip around the loop adds one to the
+//! round. Under that order `(5, 1)` and `(6, 0)` are incomparable, so block 6 is sampled while
+//! block 5 still waits for its rollouts or its verdicts: a totally ordered time would make
+//! every block wait for the whole loop of the one before, one block at a time over all workers.
+//! Leaving the loop, a problem's time is its ordinal again, so the shard sink writes a block
+//! once the frontier passes that ordinal.
 
 pub mod aggregate;
 pub mod generate;
@@ -35,19 +41,8 @@ pub use write_shards::{BlockDone, WriteShards};
 
 use crate::stages::ProblemWork;
 
-/// The stream of problems being worked on.
+/// The stream of problems being worked on, at block ordinals.
 pub type WorkStream<'scope> = timely::dataflow::StreamVec<'scope, u64, Wire<ProblemWork>>;
 
-/// Bits of a timestamp that count rollout rounds: a binary search over `m` steps needs
-/// `ceil(log2(m + 1)) <= 64` rounds, so 8 bits always suffice.
-pub const ROUND_BITS: u32 = 8;
-
-/// The timestamp of a block's first round.
-pub fn block_time(ordinal: u64) -> u64 {
-    ordinal << ROUND_BITS
-}
-
-/// The block ordinal of a timestamp.
-pub fn ordinal_of(time: u64) -> u64 {
-    time >> ROUND_BITS
-}
+/// A timestamp inside the rollout loop: a block ordinal and a round.
+pub type LoopTime = timely::order::Product<u64, u32>;

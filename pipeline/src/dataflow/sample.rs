@@ -4,15 +4,17 @@ use std::sync::Arc;
 
 use timely::dataflow::channels::pact::Exchange;
 use timely::dataflow::operators::generic::Operator;
+use timely::dataflow::StreamVec;
+use timely::progress::Timestamp;
 
 use super::stash::Stash;
-use super::{Wire, WorkStream};
+use super::Wire;
 use crate::progress::Progress;
 use crate::stages::sample::Teacher;
 use crate::stages::ProblemWork;
 
 /// Extension trait for a stream of problems.
-pub trait SampleAttempts<'scope> {
+pub trait SampleAttempts<'scope, T: Timestamp> {
     /// Routes problems to workers by id, waits until a timestamp's problems have all arrived
     /// (the input frontier passes it), sorts them by id and samples them in fixed blocks: the
     /// batches depend on ids alone, never on arrival order. Problems back from the label stage
@@ -22,25 +24,25 @@ pub trait SampleAttempts<'scope> {
         teacher: Arc<Teacher>,
         rollouts: u32,
         progress: Arc<Progress>,
-    ) -> WorkStream<'scope>;
+    ) -> StreamVec<'scope, T, Wire<ProblemWork>>;
 }
 
-impl<'scope> SampleAttempts<'scope> for WorkStream<'scope> {
+impl<'scope, T: Timestamp> SampleAttempts<'scope, T> for StreamVec<'scope, T, Wire<ProblemWork>> {
     fn sample_attempts(
         self,
         teacher: Arc<Teacher>,
         rollouts: u32,
         progress: Arc<Progress>,
-    ) -> WorkStream<'scope> {
+    ) -> StreamVec<'scope, T, Wire<ProblemWork>> {
         let by_id = Exchange::new(|w: &Wire<ProblemWork>| mull_data::ids::route(&w.problem.id));
         self.unary_frontier(by_id, "SampleAttempts", move |_, _| {
             let mut stash = Stash::default();
             move |(input, frontier), output| {
                 let port = output.output_index();
                 input.for_each(|cap, data| {
-                    stash.hold(cap, port, |time| time, data.drain(..).map(|w| w.0));
+                    stash.hold(cap, port, T::clone, data.drain(..).map(|w| w.0));
                 });
-                for (cap, mut work) in stash.take(|time| !frontier.frontier().less_equal(&time)) {
+                for (cap, mut work) in stash.take(|time| !frontier.frontier().less_equal(time)) {
                     work.sort_by(|a, b| a.problem.id.cmp(&b.problem.id));
                     teacher.sample(&mut work, rollouts);
                     progress.sampled(&work);

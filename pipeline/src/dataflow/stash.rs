@@ -5,13 +5,14 @@
 use std::collections::BTreeMap;
 
 use timely::dataflow::operators::{Capability, InputCapability};
+use timely::progress::Timestamp;
 
 /// Records by key, each key with the capability of its first message.
-pub struct Stash<T> {
-    held: BTreeMap<u64, (Capability<u64>, Vec<T>)>,
+pub struct Stash<T: Timestamp, K, R> {
+    held: BTreeMap<K, (Capability<T>, Vec<R>)>,
 }
 
-impl<T> Default for Stash<T> {
+impl<T: Timestamp, K, R> Default for Stash<T, K, R> {
     fn default() -> Self {
         Stash {
             held: BTreeMap::new(),
@@ -19,29 +20,32 @@ impl<T> Default for Stash<T> {
     }
 }
 
-impl<T> Stash<T> {
+impl<T: Timestamp, K: Ord + Clone, R> Stash<T, K, R> {
     /// Holds one message's records under `key(time)`, with a capability for output `port`.
     /// A message without a time claims no progress; timely sends none here, and it is dropped.
+    /// Every message of this dataflow carries one time; one stamped with several (possible
+    /// under a partial order) is held under the least in `Ord`, which is one of its times.
     pub fn hold(
         &mut self,
-        cap: InputCapability<u64>,
+        cap: InputCapability<T>,
         port: usize,
-        key: impl Fn(u64) -> u64,
-        records: impl IntoIterator<Item = T>,
+        key: impl Fn(&T) -> K,
+        records: impl IntoIterator<Item = R>,
     ) {
-        let Some(cap) = cap.retain_least(port) else {
+        let Some(time) = cap.stamp().iter().min() else {
             return;
         };
+        let cap = cap.delayed(time, port);
         let entry = self
             .held
-            .entry(key(*cap.time()))
+            .entry(key(cap.time()))
             .or_insert_with(|| (cap, Vec::new()));
         entry.1.extend(records);
     }
 
     /// Removes every key for which `whole(key)` says nothing more can arrive, in key order.
-    pub fn take(&mut self, whole: impl Fn(u64) -> bool) -> Vec<(Capability<u64>, Vec<T>)> {
-        let ready: Vec<u64> = self.held.keys().copied().filter(|k| whole(*k)).collect();
+    pub fn take(&mut self, whole: impl Fn(&K) -> bool) -> Vec<(Capability<T>, Vec<R>)> {
+        let ready: Vec<K> = self.held.keys().filter(|k| whole(k)).cloned().collect();
         ready
             .into_iter()
             .filter_map(|k| self.held.remove(&k))

@@ -11,7 +11,7 @@ use timely::dataflow::StreamVec;
 
 use super::aggregate::AggregateStream;
 use super::stash::Stash;
-use super::{block_time, ordinal_of, Wire, WorkStream};
+use super::{Wire, WorkStream};
 use crate::config::RunConfig;
 use crate::progress::Progress;
 use crate::run_dir::{write_block, Block, Plan, ShardFile};
@@ -103,26 +103,24 @@ impl<'scope> WriteShards<'scope> for WorkStream<'scope> {
                 let mut held: BTreeMap<u64, HashMap<u64, ProblemAggregate>> = BTreeMap::new();
                 move |(works, works_frontier), (aggregates, aggregates_frontier), output| {
                     let port = output.output_index();
-                    // Keyed by block ordinal: a block's problems arrive over several rounds, and it
-                    // is whole once no round of its ordinal can still arrive on either input.
+                    // Keyed by block ordinal (the time): a block is whole once its ordinal can no
+                    // longer arrive on either input.
                     works.for_each(|cap, data| {
-                        stash.hold(cap, port, ordinal_of, data.drain(..).map(|w| w.0));
+                        stash.hold(cap, port, u64::clone, data.drain(..).map(|w| w.0));
                     });
                     aggregates.for_each(|cap, data| {
                         if let Some(&time) = cap.least() {
-                            held.entry(ordinal_of(time))
+                            held.entry(time)
                                 .or_default()
                                 .extend(data.drain(..).map(|(key, a)| (key.index, a)));
                         }
                     });
-                    let whole = |o: u64| {
-                        let end = block_time(o + 1);
-                        !works_frontier.frontier().less_than(&end)
-                            && !aggregates_frontier.frontier().less_than(&end)
+                    let whole = |o: &u64| {
+                        !works_frontier.frontier().less_equal(o)
+                            && !aggregates_frontier.frontier().less_equal(o)
                     };
                     for (cap, work) in stash.take(whole) {
-                        let mut of_block =
-                            held.remove(&ordinal_of(*cap.time())).unwrap_or_default();
+                        let mut of_block = held.remove(cap.time()).unwrap_or_default();
                         let mut blocks: BTreeMap<Block, Vec<ProblemWork>> = BTreeMap::new();
                         for w in work {
                             blocks
@@ -157,7 +155,7 @@ impl<'scope> WriteShards<'scope> for WorkStream<'scope> {
                             }
                         }
                     }
-                    held.retain(|o, _| !whole(*o));
+                    held.retain(|o, _| !whole(o));
                 }
             },
         )

@@ -22,7 +22,7 @@ use mull_verifiers::sandbox::SandboxLimits;
 use mull_verifiers::Verifiers;
 use timely::container::CapacityContainerBuilder;
 use timely::dataflow::operators::{
-    Concat, ConnectLoop, Exchange, Feedback, Input, Inspect, OkErr, Probe,
+    Concat, ConnectLoop, Enter, Exchange, Input, Inspect, Leave, LoopVariable, OkErr, Probe,
 };
 use timely::dataflow::{InputHandle, ProbeHandle};
 
@@ -30,8 +30,8 @@ use super::cluster::{self, timely_config, Cluster, ConnectWatch};
 use crate::config::{differing_keys, Overrides, RunConfig, TeacherKind, WeightsConfig};
 use crate::dataflow::write_shards::ShardSink;
 use crate::dataflow::{
-    block_time, AggregateProblems, BlockDone, GenerateProblems, LabelSteps, SampleAttempts,
-    VerifyAttempts, Wire, WriteShards,
+    AggregateProblems, BlockDone, GenerateProblems, LabelSteps, SampleAttempts, VerifyAttempts,
+    Wire, WriteShards,
 };
 use crate::error::PipelineError;
 use crate::progress::{Progress, ProgressMode};
@@ -245,28 +245,35 @@ fn drive(
         let gathered = done.clone();
         #[allow(clippy::result_large_err)]
         worker.dataflow::<u64, _, _>(|scope| {
-            // Problems waiting for rollouts go around again, one round later.
-            let (rollouts, again) = scope.feedback::<Vec<Wire<ProblemWork>>>(1);
-            let (labelled, waiting) = scope
-                .input_from(&mut input)
-                .generate_problems(s.config.clone(), index, peers)
-                .concat(again)
-                .sample_attempts(
-                    s.teacher.clone(),
-                    s.config.labels.rollouts,
-                    s.progress.clone(),
-                )
-                .verify_attempts(s.verifiers.clone(), s.progress.clone())
-                .label_steps(s.config.labels.clone(), s.progress.clone())
-                // Moving the record whole is the point here: no copy, no allocation.
-                .ok_err::<Vec<_>, _, Vec<_>, _, _>(|w: Wire<ProblemWork>| {
-                    if w.probes.is_empty() {
-                        Ok(w)
-                    } else {
-                        Err(w)
-                    }
-                });
-            waiting.connect_loop(rollouts);
+            let problems =
+                scope
+                    .input_from(&mut input)
+                    .generate_problems(s.config.clone(), index, peers);
+            // The rollout loop, at (ordinal, round): see `crate::dataflow` for why a scope.
+            let labelled = scope.iterative::<u32, _, _>(|inner| {
+                // Problems waiting for rollouts go around again, one round later.
+                let (rollouts, again) = inner.loop_variable::<Vec<Wire<ProblemWork>>>(1);
+                let (labelled, waiting) = problems
+                    .enter(inner)
+                    .concat(again)
+                    .sample_attempts(
+                        s.teacher.clone(),
+                        s.config.labels.rollouts,
+                        s.progress.clone(),
+                    )
+                    .verify_attempts(s.verifiers.clone(), s.progress.clone())
+                    .label_steps(s.config.labels.clone(), s.progress.clone())
+                    // Moving the record whole is the point here: no copy, no allocation.
+                    .ok_err::<Vec<_>, _, Vec<_>, _, _>(|w: Wire<ProblemWork>| {
+                        if w.probes.is_empty() {
+                            Ok(w)
+                        } else {
+                            Err(w)
+                        }
+                    });
+                waiting.connect_loop(rollouts);
+                labelled.leave(scope)
+            });
             let (labelled, aggregates) = labelled.aggregate_problems();
             labelled
                 .write_shards(aggregates, s.sink.clone(), s.progress.clone())
@@ -276,11 +283,11 @@ fn drive(
         });
         let in_flight = s.config.blocks_in_flight;
         for (ordinal, block) in pending.iter() {
-            input.advance_to(block_time(*ordinal));
+            input.advance_to(*ordinal);
             input.send(block.clone());
             // Flow control: admit a block only while the oldest unwritten one is at most
             // `in_flight` ordinals back.
-            let oldest_allowed = block_time(ordinal.saturating_sub(in_flight));
+            let oldest_allowed = ordinal.saturating_sub(in_flight);
             // Park rather than spin while waiting: on a machine with as many workers as
             // cores, a spinning worker takes the core another one needs. The park is bounded,
             // so a worker never depends on a wake-up alone to look again.
