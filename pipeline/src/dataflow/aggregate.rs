@@ -2,8 +2,8 @@
 //! passes, distinct verified chains, the shortest one; `stages::aggregate::summarize`).
 //!
 //! Each attempt enters the reduce as a fact keyed by its problem at its block's ordinal, and
-//! leaves it again (a retraction) at the next ordinal. The reduce
-//! therefore says each problem's aggregate once, when the problem arrives, and its traces
+//! leaves it again (a retraction) at the next ordinal. The reduce therefore says each
+//! problem's aggregate once, when the problem arrives, and its traces
 //! consolidate to nothing once the frontier passes the block: the state it keeps is bounded
 //! by the blocks in flight, not by the run. The problems themselves pass through untouched
 //! (moved, not cloned) for the shard sink, which joins them with their aggregates.

@@ -43,6 +43,3 @@ use crate::stages::ProblemWork;
 
 /// The stream of problems being worked on, at block ordinals.
 pub type WorkStream<'scope> = timely::dataflow::StreamVec<'scope, u64, Wire<ProblemWork>>;
-
-/// A timestamp inside the rollout loop: a block ordinal and a round.
-pub type LoopTime = timely::order::Product<u64, u32>;

@@ -40,7 +40,7 @@ impl<'scope, T: Timestamp> SampleAttempts<'scope, T> for StreamVec<'scope, T, Wi
             move |(input, frontier), output| {
                 let port = output.output_index();
                 input.for_each(|cap, data| {
-                    stash.hold(cap, port, T::clone, data.drain(..).map(|w| w.0));
+                    stash.hold(cap, port, data.drain(..).map(|w| w.0));
                 });
                 for (cap, mut work) in stash.take(|time| !frontier.frontier().less_equal(time)) {
                     work.sort_by(|a, b| a.problem.id.cmp(&b.problem.id));

@@ -1,18 +1,18 @@
-//! [`Stash`]: records held under a key (a timestamp, a block ordinal) until the input
-//! frontier says no more can arrive for it — the "buffer by time, act when the frontier
-//! passes" pattern of the operators that need whole batches.
+//! [`Stash`]: records held under their timestamp until the input frontier says no more can
+//! arrive for it — the "buffer by time, act when the frontier passes" pattern of the operators
+//! that need whole batches.
 
 use std::collections::BTreeMap;
 
 use timely::dataflow::operators::{Capability, InputCapability};
 use timely::progress::Timestamp;
 
-/// Records by key, each key with the capability of its first message.
-pub struct Stash<T: Timestamp, K, R> {
-    held: BTreeMap<K, (Capability<T>, Vec<R>)>,
+/// Records by time, each time with the capability of its first message.
+pub struct Stash<T: Timestamp, R> {
+    held: BTreeMap<T, (Capability<T>, Vec<R>)>,
 }
 
-impl<T: Timestamp, K, R> Default for Stash<T, K, R> {
+impl<T: Timestamp, R> Default for Stash<T, R> {
     fn default() -> Self {
         Stash {
             held: BTreeMap::new(),
@@ -20,8 +20,8 @@ impl<T: Timestamp, K, R> Default for Stash<T, K, R> {
     }
 }
 
-impl<T: Timestamp, K: Ord + Clone, R> Stash<T, K, R> {
-    /// Holds one message's records under `key(time)`, with a capability for output `port`.
+impl<T: Timestamp, R> Stash<T, R> {
+    /// Holds one message's records under its time, with a capability for output `port`.
     /// A message without a time claims no progress; timely sends none here, and it is dropped.
     /// Every message of this dataflow carries one time; one stamped with several (possible
     /// under a partial order) is held under the least in `Ord`, which is one of its times.
@@ -29,7 +29,6 @@ impl<T: Timestamp, K: Ord + Clone, R> Stash<T, K, R> {
         &mut self,
         cap: InputCapability<T>,
         port: usize,
-        key: impl Fn(&T) -> K,
         records: impl IntoIterator<Item = R>,
     ) {
         let Some(time) = cap.stamp().iter().min() else {
@@ -38,14 +37,14 @@ impl<T: Timestamp, K: Ord + Clone, R> Stash<T, K, R> {
         let cap = cap.delayed(time, port);
         let entry = self
             .held
-            .entry(key(cap.time()))
+            .entry(cap.time().clone())
             .or_insert_with(|| (cap, Vec::new()));
         entry.1.extend(records);
     }
 
-    /// Removes every key for which `whole(key)` says nothing more can arrive, in key order.
-    pub fn take(&mut self, whole: impl Fn(&K) -> bool) -> Vec<(Capability<T>, Vec<R>)> {
-        let ready: Vec<K> = self.held.keys().filter(|k| whole(k)).cloned().collect();
+    /// Removes every time for which `whole(time)` says nothing more can arrive, in `Ord` order.
+    pub fn take(&mut self, whole: impl Fn(&T) -> bool) -> Vec<(Capability<T>, Vec<R>)> {
+        let ready: Vec<T> = self.held.keys().filter(|k| whole(k)).cloned().collect();
         ready
             .into_iter()
             .filter_map(|k| self.held.remove(&k))

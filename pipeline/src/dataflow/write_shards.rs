@@ -106,7 +106,7 @@ impl<'scope> WriteShards<'scope> for WorkStream<'scope> {
                     // Keyed by block ordinal (the time): a block is whole once its ordinal can no
                     // longer arrive on either input.
                     works.for_each(|cap, data| {
-                        stash.hold(cap, port, u64::clone, data.drain(..).map(|w| w.0));
+                        stash.hold(cap, port, data.drain(..).map(|w| w.0));
                     });
                     aggregates.for_each(|cap, data| {
                         if let Some(&time) = cap.least() {
