@@ -128,6 +128,9 @@ fn parse_tokens_answer(mut toks: Vec<Token>) -> Result<MathValue, MathError> {
     if let Some(region) = union(&toks)? {
         return Ok(region);
     }
+    if let Some(systems) = solutions_of_a_system(&toks)? {
+        return Ok(systems);
+    }
     let alternatives = join_named(&mut toks);
     let parts = split_commas(&toks)?;
     if parts.len() == 1 {
@@ -135,10 +138,24 @@ fn parse_tokens_answer(mut toks: Vec<Token>) -> Result<MathValue, MathError> {
     }
     let mut named = Vec::new();
     let mut plain = Vec::new();
-    for p in &parts {
+    for (i, p) in parts.iter().enumerate() {
         match name_of(p) {
             Some((n, rest)) => named.push((n, element(rest, 1)?)),
+            None if i == 0 => match single(p, 1)? {
+                // `(x, y) = (5, 8), (8, 5)`: the names cover the pairs after them.
+                MathValue::Named(pairs) if pairs.len() > 1 => {
+                    return named_tuples(pairs, &parts[1..]);
+                }
+                v => plain.push(v),
+            },
             None => plain.push(element(p, 1)?),
+        }
+    }
+    // `a = 4, -8, -10`: one name, then more values of it (`a = 4, a = -8, a = -10`).
+    if let [(n, _)] = named.as_slice() {
+        if name_of(parts[0]).is_some() && !alternatives {
+            let n = n.clone();
+            named.extend(plain.drain(..).map(|v| (n.clone(), v)));
         }
     }
     // `x = 1 or y = 2` is neither a pair nor a set of one variable's values.
@@ -159,6 +176,60 @@ fn parse_tokens_answer(mut toks: Vec<Token>) -> Result<MathValue, MathError> {
             "some values are named and some are not".into(),
         )),
     }
+}
+
+/// `p = 5, q = 2; p = 7, q = 2`: solutions of a system, one per `;`-separated group that names
+/// two or more distinct variables, as a list of named tuples. `None` when the answer is not so.
+fn solutions_of_a_system(toks: &[Token]) -> Result<Option<MathValue>, MathError> {
+    let semicolon = |t: &Token| matches!(&t.tok, Tok::Other(s) if s == ";");
+    let groups = split_top(toks, semicolon);
+    if groups.len() < 2 || groups.len() > MAX_ELEMENTS {
+        return Ok(None);
+    }
+    let mut solutions = Vec::with_capacity(groups.len());
+    for (group, _) in groups {
+        let parts = split_commas(group)?;
+        let mut pairs: Vec<(String, MathValue)> = Vec::with_capacity(parts.len());
+        for p in parts {
+            let Some((n, rest)) = name_of(p) else {
+                return Ok(None);
+            };
+            if pairs.iter().any(|(m, _)| *m == n) {
+                return Ok(None);
+            }
+            pairs.push((n, element(rest, 1)?));
+        }
+        if pairs.len() < 2 {
+            return Ok(None);
+        }
+        solutions.push(MathValue::Named(pairs));
+    }
+    Ok(Some(MathValue::List(solutions)))
+}
+
+/// `(x, y) = (5, 8), (8, 5)`: the first solution named, the rest tuples of the same length,
+/// as a list of named tuples.
+fn named_tuples(
+    first: Vec<(String, MathValue)>,
+    rest: &[&[Token]],
+) -> Result<MathValue, MathError> {
+    let names: Vec<String> = first.iter().map(|(n, _)| n.clone()).collect();
+    let mut solutions = vec![MathValue::Named(first)];
+    for p in rest {
+        match element(p, 1)? {
+            MathValue::Tuple(values) if values.len() == names.len() => {
+                solutions.push(MathValue::Named(
+                    names.iter().cloned().zip(values).collect(),
+                ));
+            }
+            _ => {
+                return Err(MathError::Syntax(
+                    "named pairs followed by something that is not a pair".into(),
+                ))
+            }
+        }
+    }
+    Ok(MathValue::List(solutions))
 }
 
 /// Drops sentence punctuation and unit words after the answer; returns the unit words.

@@ -238,7 +238,12 @@ pub fn closing_number(text: &str) -> Option<String> {
     let before = &tail[..start];
     let line = before.rsplit('\n').next().unwrap_or("");
     let after = tail[end..].trim_start();
-    if before.matches('$').count() % 2 == 1
+    // `11:21`, `7:32`: a ratio or a time, of which the number is only the last part.
+    let ratio = before
+        .strip_suffix(':')
+        .is_some_and(|b| b.ends_with(|c: char| c.is_ascii_digit()));
+    if ratio
+        || before.matches('$').count() % 2 == 1
         || before.trim_end().ends_with(['{', '(', '[', '\\'])
         || line.trim().is_empty()
         || after.starts_with("..")
@@ -264,22 +269,9 @@ pub fn trailing_boxes(text: &str) -> Option<String> {
             i = at + 1;
             continue;
         };
-        let mut depth = 1usize;
-        let mut end = None;
-        for (k, c) in inner.char_indices() {
-            match c {
-                '{' => depth += 1,
-                '}' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        end = Some(k);
-                        break;
-                    }
-                }
-                _ => {}
-            }
-        }
-        let Some(k) = end else { break };
+        let Some(k) = balanced_close(inner) else {
+            break;
+        };
         let start = at + "\\boxed{".len();
         boxes.push((at, start + k + 1, &text[start..start + k]));
         i = start + k + 1;
@@ -335,6 +327,24 @@ pub fn trailing_boxes(text: &str) -> Option<String> {
     } else {
         items
     })
+}
+
+/// The byte offset of the `}` that closes a group whose `{` came just before `s`.
+pub(crate) fn balanced_close(s: &str) -> Option<usize> {
+    let mut depth = 1usize;
+    for (i, c) in s.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Trims whitespace, markdown emphasis and sentence punctuation around a candidate.

@@ -4,8 +4,8 @@ use serde::Serialize;
 
 use super::answer::parse_answer_with_unit;
 use super::extract::{
-    answer_region, closing_number, committed_math_span, extract_answer, last_number,
-    trailing_boxes, AnswerSource,
+    answer_region, balanced_close, closing_number, committed_math_span, extract_answer,
+    last_number, trailing_boxes, AnswerSource,
 };
 use super::lexer::{lex, Tok};
 use super::{MathError, MathValue};
@@ -113,7 +113,10 @@ fn grade_unbudgeted(gold: &str, pred_text: &str, opts: MathOptions) -> MathGrade
         Err(e) if e.is_limit() => {
             return MathGrade::fail(None, None, format!("gold answer: {e}"), true);
         }
-        Err(e) => match prediction(gold, MathOptions::default()) {
+        Err(e) => match gold_answer(gold).map_or_else(
+            || prediction(gold, MathOptions::default()),
+            |a| parse_answer_with_unit(&a),
+        ) {
             Ok(v) => v,
             Err(e2) if e2.is_limit() => {
                 return MathGrade::fail(None, None, format!("gold answer: {e2}"), true);
@@ -128,7 +131,12 @@ fn grade_unbudgeted(gold: &str, pred_text: &str, opts: MathOptions) -> MathGrade
                 Some(Err(e3)) if e3.is_limit() => {
                     return MathGrade::fail(None, None, format!("gold answer: {e3}"), true);
                 }
-                _ => return grade_as_text(gold, pred_text, &e),
+                // `V_{1}:V_{2}=11:21`: the value the label names, as text.
+                Some(Err(_)) => {
+                    let value = labelled_value(gold).unwrap_or(gold);
+                    return grade_as_text(value, pred_text, &e);
+                }
+                None => return grade_as_text(gold, pred_text, &e),
             },
         },
     };
@@ -171,6 +179,58 @@ fn grade_unbudgeted(gold: &str, pred_text: &str, opts: MathOptions) -> MathGrade
     }
 }
 
+/// The answer a gold solution text states, read as trusted (a dataset's gold does not hedge, so
+/// none of the prediction's commitment checks apply): its last box (`\\boxed{}` too, as JSON
+/// escaping leaves it), or a list of the boxes before it that a conjunction joins (`\boxed{1}
+/// papers and \boxed{2} bins`, not `\boxed{1} no no \boxed{2}`); else the math span right after
+/// its last "answer is" or `Answer:` (`The final answer is $28 \%$. I hope it is correct.`).
+/// `None` when neither parses.
+fn gold_answer(gold: &str) -> Option<String> {
+    // (start of `boxed{`, end after `}`, content)
+    let mut boxes: Vec<(usize, usize, &str)> = Vec::new();
+    let mut from = 0;
+    while let Some(at) = gold[from..].find("boxed{").map(|k| k + from) {
+        let inner = at + "boxed{".len();
+        let close = inner + balanced_close(&gold[inner..])?;
+        boxes.push((at, close + 1, gold[inner..close].trim()));
+        if boxes.len() > super::MAX_ELEMENTS {
+            return None;
+        }
+        from = close + 1;
+    }
+    let candidate = if let Some(&(mut first, _, last)) = boxes.last() {
+        let mut items = vec![last];
+        for &(at, end, content) in boxes.iter().rev().skip(1) {
+            let gap = gold[end..first].trim_end_matches(['\\', '$']);
+            let words: Vec<&str> = gap.split_whitespace().collect();
+            let joined = words.is_empty()
+                || words.len() <= 3
+                    && (gap.contains(',')
+                        || words.iter().any(|w| *w == "and" || *w == "\\text{and}"));
+            if !joined {
+                break;
+            }
+            if !items.contains(&content) {
+                items.push(content);
+            }
+            first = at;
+        }
+        items.reverse();
+        items.join(", ")
+    } else {
+        let lower = gold.to_ascii_lowercase();
+        let at = ["answer is", "answer:"]
+            .iter()
+            .filter_map(|m| lower.rfind(m).map(|i| i + m.len()))
+            .max()?;
+        let after = gold[at..].trim_start().strip_prefix('$')?;
+        after[..after.find('$')?].to_string()
+    };
+    parse_answer_with_unit(&candidate)
+        .is_ok()
+        .then_some(candidate)
+}
+
 /// The right side of a gold answer `LABEL = VALUE` with one `=` outside brackets, whose left
 /// side names a quantity (letters, subscripts, `|AB|`, `\frac{NO}{BO}`, `A:B`) and holds no
 /// digit outside subscripts. Only the trusted gold is read so: a prediction's equation still
@@ -200,7 +260,7 @@ fn labelled_value(gold: &str) -> Option<&str> {
     for c in label.chars() {
         match c {
             '_' => sub = true,
-            c if c.is_ascii_digit() && !sub => digits = true,
+            c if c.is_ascii_digit() => digits |= !sub,
             '{' | '}' | ' ' | '\\' | ':' | '|' => {}
             c if c.is_alphabetic() => sub = false,
             _ => return None,
@@ -352,8 +412,8 @@ fn unit_key(u: &str) -> String {
 
 /// `2,74` against a single number: a decimal comma, when the pair reading `(2, 74)` is the only
 /// other and the group after the comma is not three digits (then it would group thousands).
-/// Used both ways: for a prediction against a number gold, and for a gold against a number
-/// prediction.
+/// Only for a prediction against a number gold: a gold `3,5` is the list a dataset means by it
+/// (`3.5` does not match it).
 fn decimal_comma(gold: &MathValue, pred: MathValue, text: &str, opts: MathOptions) -> MathValue {
     let MathValue::Number { .. } = gold else {
         return pred;
@@ -456,7 +516,15 @@ fn last_line_answer(text: &str) -> Result<String, MathError> {
 /// then (opt-in) the last number.
 fn prediction(text: &str, opts: MathOptions) -> Result<(MathValue, Option<String>), MathError> {
     if opts.answer_line_only {
-        return parse_checked(&last_line_answer(text)?, opts);
+        // A chain is read as its last side, but a reward's answer line must not state a false
+        // equation on the way (`Answer: x = 2 + 2 = 3`): the model would learn sloppy working.
+        let line = last_line_answer(text)?;
+        if crate::steps::check_step(&line, &[]) == Some(false) {
+            return Err(MathError::Syntax(
+                "the answer line states an equation that does not hold".into(),
+            ));
+        }
+        return parse_checked(&line, opts);
     }
     let (cand, src) = answer_candidate(text)?;
     let e = match parse_checked(&cand, opts) {

@@ -1,5 +1,5 @@
 //! One answer without a top-level comma: a value, a named value (`x = 5`, `f(x) = 1`,
-//! `(x, y) = (4, -1/2)`), a checked equation or chain (`12 + 35 = 47`, `x = 5+6 = 11`), an
+//! `(x, y) = (4, -1/2)`), an equation or chain read as its last side (`12 + 35 = 47`, `x = 5+6 = 11`), an
 //! exact value with its approximation (`x = 1/3 \approx 0.33`), `1 \pm \sqrt{2}`, `x \in
 //! [0, 1)`, or a relation.
 
@@ -9,7 +9,7 @@ use num_traits::Signed;
 use super::answer::{element, split_top};
 use super::interval::{Region, Relation};
 use super::lexer::{Tok, Token};
-use super::shapes::{relation, top_level};
+use super::shapes::{relation, top_level, union};
 use super::symbolic::parse_tokens;
 use super::value::MathValue;
 use super::MathError;
@@ -74,8 +74,7 @@ pub(super) fn single(toks: &[Token], depth: usize) -> Result<MathValue, MathErro
         if !rest.iter().any(|t| t.tok == Tok::Eq) {
             return Ok(MathValue::Named(vec![(n, element(rest, depth + 1)?)]));
         }
-        // `x = 5 + 6 = 11`: a worked chain names its last side, when every step holds
-        // (`x = 5 + 5 = 11` is refused, not read as `x = 11`).
+        // `x = 5 + 6 = 11`: a worked chain names its last side.
         if !top_level(rest).any(|t| matches!(t.tok, Tok::Rel(_))) {
             let sides = rest.split(|t| t.tok == Tok::Eq);
             return Ok(MathValue::Named(vec![(n, chain(sides, depth)?)]));
@@ -88,7 +87,12 @@ pub(super) fn single(toks: &[Token], depth: usize) -> Result<MathValue, MathErro
     }, rest @ ..] = toks
     {
         if w == "\\in" {
-            return match element(rest, depth + 1)?.as_region() {
+            // `x \in \{-1\} \cup [0, 7)`: a union is a range too.
+            let range = match union(rest)? {
+                Some(u) => u,
+                None => element(rest, depth + 1)?,
+            };
+            return match range.as_region() {
                 Some(r) => Ok(MathValue::Region(Region::of(Some(v.clone()), r.pieces))),
                 None => Err(MathError::Syntax("`\\in` needs an interval".into())),
             };
@@ -117,6 +121,13 @@ pub(super) fn single(toks: &[Token], depth: usize) -> Result<MathValue, MathErro
         let Some(names) = tuple_names(lhs) else {
             return equation(sides, depth);
         };
+        if names
+            .iter()
+            .enumerate()
+            .any(|(i, n)| names[..i].contains(n))
+        {
+            return Err(MathError::Syntax("a name is given two values".into()));
+        }
         if let MathValue::Tuple(values) = element(rhs, depth + 1)? {
             if values.len() == names.len() {
                 return Ok(MathValue::Named(names.into_iter().zip(values).collect()));
@@ -129,7 +140,7 @@ pub(super) fn single(toks: &[Token], depth: usize) -> Result<MathValue, MathErro
     equation(sides, depth)
 }
 
-/// An equation `12 + 35 = 47`: every side must have the same value, which is the answer.
+/// An equation `12 + 35 = 47` between constants: its last side is the answer.
 fn equation(sides: Vec<&[Token]>, depth: usize) -> Result<MathValue, MathError> {
     // `3x + 2y = 6`: an equation with unknowns is a relation, not a checked identity.
     if let [a, b] = sides.as_slice() {
@@ -184,22 +195,16 @@ fn rounds_to(value: &MathValue, approx: &[Token]) -> Result<(), MathError> {
     }
 }
 
-/// The value of `a = b = …` (its sides), when every side equals the one before it.
+/// The value of `a = b = …`: its last side, as graders read a worked chain (`x = 5 + 5 + 1 =
+/// 11` answers 11, even with a slip on the way: the answer is graded, not the working). Every
+/// side must still parse, so text that is not mathematics is no answer.
 fn chain<'a>(
     sides: impl IntoIterator<Item = &'a [Token]>,
     depth: usize,
 ) -> Result<MathValue, MathError> {
     let mut last: Option<MathValue> = None;
     for side in sides {
-        let v = element(side, depth + 1)?;
-        if let Some(prev) = &last {
-            if !prev.equivalent(&v) {
-                return Err(MathError::Syntax(format!(
-                    "the answer is an equation that does not hold: {prev} ≠ {v}"
-                )));
-            }
-        }
-        last = Some(v);
+        last = Some(element(side, depth + 1)?);
     }
     last.ok_or(MathError::Empty)
 }
@@ -222,9 +227,5 @@ fn tuple_names(toks: &[Token]) -> Option<Vec<String>> {
             _ => return None,
         }
     }
-    let distinct = names
-        .iter()
-        .enumerate()
-        .all(|(i, n)| !names[..i].contains(n));
-    (names.len() > 1 && distinct).then_some(names)
+    (names.len() > 1).then_some(names)
 }

@@ -92,6 +92,9 @@ impl MathValue {
             | (Tuple(a), List(b)) => all_pairs(a, b),
             // Lists without brackets are answers listed in any order (`1, 2` = `2, 1`).
             (List(a), List(b)) if distinct_values(a) && distinct_values(b) => same_set(a, b),
+            // Solutions of a system, `(3, 17), (17, 3), (3, 17)`: a pair said twice is one
+            // solution (multiplicity is a property of roots, `2, 2, 3`, not of pairs).
+            (List(a), List(b)) if all_tuples(a) && all_tuples(b) => same_set(a, b),
             (List(a), List(b)) => same_multiset(a, b),
             (Set(a), Set(b)) | (List(a), Set(b)) | (Set(a), List(b)) => same_set(a, b),
             (Named(a), Set(b)) | (Set(b), Named(a)) => {
@@ -190,6 +193,11 @@ impl MathValue {
 
 fn all_pairs(a: &[MathValue], b: &[MathValue]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.equivalent(y))
+}
+
+/// Every item a tuple (`(1, 2), (3, 4)`).
+fn all_tuples(a: &[MathValue]) -> bool {
+    a.iter().all(|x| matches!(x, MathValue::Tuple(_)))
 }
 
 /// No two equal values (`3, 4, 4` has two).
