@@ -103,6 +103,7 @@ fn bounded(v: &MathValue) -> String {
 }
 
 fn grade_unbudgeted(gold: &str, pred_text: &str, opts: MathOptions) -> MathGrade {
+    let (gold, pred_text) = (&*undoubled(gold), &*undoubled(pred_text));
     // The gold as an answer; else, like a prediction, the answer found in it (a solution text
     // ending in `\boxed{}`); else it is compared as text.
     // Why the gold did not parse as it stands, when it was read as its labelled value: a
@@ -217,18 +218,106 @@ fn gold_answer(gold: &str) -> Option<String> {
         }
         items.reverse();
         items.join(", ")
+    } else if let Some(span) = span_after_marker(gold) {
+        span.to_string()
     } else {
-        let lower = gold.to_ascii_lowercase();
-        let at = ["answer is", "answer:"]
-            .iter()
-            .filter_map(|m| lower.rfind(m).map(|i| i + m.len()))
-            .max()?;
-        let after = gold[at..].trim_start().strip_prefix('$')?;
-        after[..after.find('$')?].to_string()
+        // `1 = \zzz = x = 0`: a chain, read as its last side like a prediction's.
+        let t = gold.trim().trim_matches('$');
+        let mut depth = 0i32;
+        let mut sides = 1;
+        let mut last = 0;
+        for (i, c) in t.char_indices() {
+            match c {
+                '{' | '(' | '[' => depth += 1,
+                '}' | ')' | ']' => depth -= 1,
+                '=' if depth == 0 => {
+                    sides += 1;
+                    last = i + 1;
+                }
+                _ => {}
+            }
+        }
+        if sides < 3 {
+            return None;
+        }
+        t[last..].to_string()
     };
     parse_answer_with_unit(&candidate)
         .is_ok()
         .then_some(candidate)
+}
+
+/// Text whose every command is escaped twice (`\\boxed{\\frac{1}{2}}`, as a JSON or Python
+/// string escaped once too often leaves it) with single backslashes. Text with any command
+/// written once is left alone: there `\\` is a line break.
+fn undoubled(text: &str) -> std::borrow::Cow<'_, str> {
+    let b = text.as_bytes();
+    let (mut doubled, mut single) = (0usize, 0usize);
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i] == b'\\' {
+            if b[i + 1] == b'\\' {
+                doubled += usize::from(b.get(i + 2).is_some_and(u8::is_ascii_alphabetic));
+                i += 2;
+                continue;
+            }
+            // `\n`: a newline escaped once, as such text also holds.
+            single += usize::from(b[i + 1].is_ascii_alphabetic() && b[i + 1] != b'n');
+        }
+        i += 1;
+    }
+    if doubled == 0 || single > 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let newlines = single_newlines(text);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = newlines.as_str();
+    while let Some(at) = rest.find("\\\\") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        // `\\n` before a non-letter is a newline escaped twice (`\\neq` is a command).
+        if let Some(next) = after.strip_prefix('n') {
+            if !next.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                out.push('\n');
+                rest = next;
+                continue;
+            }
+        }
+        let command = after.starts_with(|c: char| c.is_ascii_alphabetic());
+        out.push_str(if command { "\\" } else { "\\\\" });
+        rest = after;
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+/// The math span right after the last "answer is" or `Answer:` of a text.
+fn span_after_marker(text: &str) -> Option<&str> {
+    let lower = text.to_ascii_lowercase();
+    let at = ["answer is", "answer:"]
+        .iter()
+        .filter_map(|m| lower.rfind(m).map(|i| i + m.len()))
+        .max()?;
+    let after = text[at..].trim_start().strip_prefix('$')?;
+    Some(&after[..after.find('$')?])
+}
+
+/// `\n` escapes (a backslash and `n` not after another backslash) as newlines.
+fn single_newlines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut prev = ' ';
+    while let Some(c) = chars.next() {
+        if c == '\\' && prev != '\\' && chars.peek() == Some(&'n') {
+            chars.next();
+            out.push('\n');
+            prev = '\n';
+            continue;
+        }
+        out.push(c);
+        prev = c;
+    }
+    out
 }
 
 /// The right side of a gold answer `LABEL = VALUE` with one `=` outside brackets, whose left

@@ -43,20 +43,13 @@ pub(super) fn union(toks: &[Token]) -> Result<Option<MathValue>, MathError> {
         let value = single(p, 1)?;
         let region = match &value {
             // `\{-1\} \cup [0, 7)`: points are closed intervals of length zero.
-            MathValue::Set(points) => {
-                let mut pieces = Vec::new();
-                for x in points {
-                    let x = x.as_sym().ok_or_else(|| {
-                        MathError::Syntax(
-                            "a union with a set of things that are not numbers".into(),
-                        )
-                    })?;
-                    pieces.push(Piece {
-                        lo: End::finite(x.clone(), true),
-                        hi: End::finite(x, true),
-                    });
-                }
-                Region::of(None, pieces)
+            MathValue::Set(points) => points_region(None, points)?,
+            // `x \in \{-1\}`, `x = -1`: one variable's points.
+            MathValue::Named(pairs)
+                if pairs.iter().all(|(n, _)| *n == pairs[0].0) && !pairs.is_empty() =>
+            {
+                let points: Vec<MathValue> = pairs.iter().map(|(_, x)| x.clone()).collect();
+                points_region(Some(pairs[0].0.clone()), &points)?
             }
             _ => value.as_region().ok_or_else(|| {
                 MathError::Syntax("a union of something that is not an interval".into())
@@ -76,6 +69,21 @@ pub(super) fn union(toks: &[Token]) -> Result<Option<MathValue>, MathError> {
     Ok(Some(MathValue::Region(Region::of(var, pieces))))
 }
 
+/// `\{-1, 2\}` as a range: each point a closed interval of length zero.
+fn points_region(var: Option<String>, points: &[MathValue]) -> Result<Region, MathError> {
+    let mut pieces = Vec::with_capacity(points.len());
+    for x in points {
+        let x = x.as_sym().ok_or_else(|| {
+            MathError::Syntax("a range with a set of things that are not numbers".into())
+        })?;
+        pieces.push(Piece {
+            lo: End::finite(x.clone(), true),
+            hi: End::finite(x, true),
+        });
+    }
+    Ok(Region::of(var, pieces))
+}
+
 /// A number or expression side of a relation or an interval end.
 fn sym(toks: &[Token], depth: usize) -> Result<Sym, MathError> {
     element(toks, depth + 1)?
@@ -84,6 +92,69 @@ fn sym(toks: &[Token], depth: usize) -> Result<Sym, MathError> {
 }
 
 /// The variable a relation is about: a name (`x`) or an application (`0 < f(x) < 1`).
+/// `|z|`: the variable inside bars.
+fn abs_var(toks: &[Token]) -> Option<String> {
+    let bar = |t: &Token| matches!(&t.tok, Tok::Other(s) if s == "|");
+    match toks {
+        [l, Token {
+            tok: Tok::Var(v), ..
+        }, r]
+            if bar(l) && bar(r) && v != "e" =>
+        {
+            Some(v.clone())
+        }
+        _ => None,
+    }
+}
+
+/// `1 \le |z| \le \frac{3}{2}`: the two mirrored intervals `[-3/2, -1] ∪ [1, 3/2]` (one
+/// interval when the lower bound is 0 and included), for rational bounds `0 ≤ a ≤ b`.
+fn abs_between(
+    a: &[Token],
+    v: Option<String>,
+    b: &[Token],
+    r1: Rel,
+    r2: Rel,
+    depth: usize,
+) -> Result<MathValue, MathError> {
+    let refuse = || MathError::Syntax("a relation on |x| that is not a pair of intervals".into());
+    let up = |r: Rel| matches!(r, Rel::Lt | Rel::Le);
+    let (lo, lo_closed, hi, hi_closed) = if up(r1) && up(r2) {
+        (a, r1 == Rel::Le, b, r2 == Rel::Le)
+    } else if !up(r1) && !up(r2) && r1 != Rel::Ne && r2 != Rel::Ne {
+        (b, r2 == Rel::Ge, a, r1 == Rel::Ge)
+    } else {
+        return Err(refuse());
+    };
+    let zero = BigRational::from_integer(0.into());
+    let (Some(lo), Some(hi)) = (sym(lo, depth)?.as_rational(), sym(hi, depth)?.as_rational())
+    else {
+        return Err(refuse());
+    };
+    if lo < zero || hi < lo {
+        return Err(refuse());
+    }
+    let end = |x: &BigRational, closed: bool| End::finite(Sym::rational(x.clone()), closed);
+    let pieces = if lo == zero && lo_closed {
+        vec![Piece {
+            lo: end(&-hi.clone(), hi_closed),
+            hi: end(&hi, hi_closed),
+        }]
+    } else {
+        vec![
+            Piece {
+                lo: end(&-hi.clone(), hi_closed),
+                hi: end(&-lo.clone(), lo_closed),
+            },
+            Piece {
+                lo: end(&lo, lo_closed),
+                hi: end(&hi, hi_closed),
+            },
+        ]
+    };
+    Ok(MathValue::Region(Region::of(v, pieces)))
+}
+
 fn lone_var(toks: &[Token]) -> Option<String> {
     match toks {
         [Token {
@@ -143,6 +214,9 @@ pub(super) fn relation(toks: &[Token], depth: usize) -> Result<MathValue, MathEr
                 )));
             }
             Ok(MathValue::Relation(rel))
+        }
+        ([a, m, b], [r1, r2]) if abs_var(m).is_some() => {
+            abs_between(a, abs_var(m), b, *r1, *r2, depth)
         }
         ([a, m, b], [r1, r2]) => {
             let v = lone_var(m)

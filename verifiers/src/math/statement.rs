@@ -92,6 +92,12 @@ pub(super) fn single(toks: &[Token], depth: usize) -> Result<MathValue, MathErro
                 Some(u) => u,
                 None => element(rest, depth + 1)?,
             };
+            // `x \in \{1, 2\}`: x's values, as `x = 1, x = 2` says them.
+            if let MathValue::Set(points) = range {
+                return Ok(MathValue::Named(
+                    points.into_iter().map(|p| (v.clone(), p)).collect(),
+                ));
+            }
             return match range.as_region() {
                 Some(r) => Ok(MathValue::Region(Region::of(Some(v.clone()), r.pieces))),
                 None => Err(MathError::Syntax("`\\in` needs an interval".into())),
