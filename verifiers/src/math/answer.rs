@@ -428,6 +428,11 @@ pub(super) fn element(toks: &[Token], depth: usize) -> Result<MathValue, MathErr
     if first.tok == Tok::MatrixOpen && matching_close(toks) == Some(toks.len() - 1) {
         return matrix(&toks[1..toks.len() - 1], depth);
     }
+    if toks.iter().filter(|t| t.tok == Tok::MatrixOpen).count() >= 2 {
+        if let Some(v) = super::matrix_algebra::matrix_expression(toks, depth)? {
+            return Ok(v);
+        }
+    }
     // `\left[\begin{array}…\end{array}\right]`, `(\begin{pmatrix}…\end{pmatrix})`.
     if matches!(first.tok, Tok::LParen | Tok::LBracket)
         && matching_close(toks) == Some(toks.len() - 1)

@@ -93,16 +93,22 @@ pub fn last_math_span(text: &str) -> Option<(usize, String)> {
             best = Some((end, open, from, to));
         }
     };
-    // Dollar spans pair up left to right; `$$` delimits display math.
+    // Dollar spans pair up left to right; `$$` delimits display math; `\$` is a dollar sign.
+    let unescaped = |from: usize, delim: &str| {
+        text[from..]
+            .match_indices(delim)
+            .map(|(k, _)| k + from)
+            .find(|&k| !text[..k].ends_with('\\'))
+    };
     let mut i = 0;
-    while let Some(open) = text[i..].find('$').map(|k| k + i) {
+    while let Some(open) = unescaped(i, "$") {
         let delim = if text[open..].starts_with("$$") {
             "$$"
         } else {
             "$"
         };
         let from = open + delim.len();
-        let Some(close) = text[from..].find(delim).map(|k| k + from) else {
+        let Some(close) = unescaped(from, delim) else {
             break;
         };
         keep(close + delim.len(), open, from, close);

@@ -28,6 +28,7 @@ pub mod extract;
 mod grade;
 mod interval;
 pub(crate) mod lexer;
+mod matrix_algebra;
 mod shapes;
 mod statement;
 mod symbolic;

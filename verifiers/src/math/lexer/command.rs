@@ -96,6 +96,14 @@ pub(super) fn lex_command(
         return after;
     }
     let name = &text[start + 1..end];
+    // `\quadx_2`: spacing run into the next letters (no such command exists).
+    if let Some(sp) = ["qquad", "quad"]
+        .into_iter()
+        .find(|sp| name.len() > sp.len() && name.starts_with(sp))
+    {
+        *space = true;
+        return start + 1 + sp.len();
+    }
     match name {
         "frac" | "dfrac" | "tfrac" | "cfrac" => {
             push(Tok::Frac, end);
