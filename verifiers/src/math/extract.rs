@@ -236,9 +236,17 @@ pub(crate) fn answer_region(text: &str) -> &str {
 /// before a chat-template token counts.
 pub fn closing_number(text: &str) -> Option<String> {
     let tail = answer_region(text);
-    let number = last_number(tail)?;
+    let mut number = last_number(tail)?;
     let start = tail.rfind(number.as_str())?;
-    let end = start + number.len();
+    let mut end = start + number.len();
+    // `50%`, `50\%`, `50 percent`: the percent sign belongs to the number.
+    if let Some(sign) = ["%", "\\%", " percent"]
+        .iter()
+        .find(|s| tail[end..].starts_with(**s))
+    {
+        end += sign.len();
+        number.push('%');
+    }
     // A number inside a math span or a box is theirs to judge; a number alone is the whole
     // text, already refused; `0.333...` recurs.
     let before = &tail[..start];

@@ -16,7 +16,8 @@ mod words;
 
 use super::extract::before_chat_token;
 use words::{
-    CLOSERS, CONCLUSIONS, DOUBTS, HEDGES, LEAD_INS, NOT_UNITS, RETRACTIONS, SCALING, SUPERLATIVES,
+    CHANGE_VERBS, CLOSERS, CONCLUSIONS, DOUBTS, HEDGES, LEAD_INS, NOT_UNITS, QUANTITY_NOUNS,
+    RETRACTIONS, SCALING, SUPERLATIVES,
 };
 pub(crate) use words::{NUMBER_WORDS, SHORT_UNITS};
 
@@ -284,7 +285,14 @@ fn committed_before(before: &str) -> bool {
         .unwrap_or("")
         .trim_start_matches("**")
         .trim_end_matches("**");
-    variable_in(before).is_some()
+    // `a total loss of \boxed{28}`, `increases by 100%`: a quantity's name, or a change, and
+    // its preposition (not `half of`, `the square root of`, `divided by`).
+    let mut last_two = lower.split_whitespace().rev();
+    let (last_word, previous) = (last_two.next().unwrap_or(""), last_two.next().unwrap_or(""));
+    let named_quantity = (last_word == "of" && QUANTITY_NOUNS.contains(&previous))
+        || (last_word == "by" && CHANGE_VERBS.contains(&previous));
+    named_quantity
+        || variable_in(before).is_some()
         || LEAD_INS.iter().any(|lead| {
             last == *lead
                 || (lead.len() == 1 && last.ends_with(lead))

@@ -120,6 +120,43 @@ pub(super) const DOUBTS: &[&str] = &[
     "unverified",
 ];
 
+/// Quantities whose name, with `of`, may lead in to an answer (`a total loss of 28%`); never an
+/// operation on the answer (`half of`, `the square root of`, `a factor of`).
+pub(super) const QUANTITY_NOUNS: &[&str] = &[
+    "total",
+    "loss",
+    "gain",
+    "profit",
+    "area",
+    "volume",
+    "perimeter",
+    "length",
+    "distance",
+    "speed",
+    "cost",
+    "price",
+    "height",
+    "width",
+    "weight",
+    "score",
+];
+
+/// Changes that, with `by`, may lead in to an answer (`increases by 100%`; not `divided by`).
+pub(super) const CHANGE_VERBS: &[&str] = &[
+    "increases",
+    "increased",
+    "decreases",
+    "decreased",
+    "rises",
+    "rose",
+    "falls",
+    "fell",
+    "grows",
+    "grew",
+    "drops",
+    "dropped",
+];
+
 /// What may end the text before an answer in its line (compared without case).
 pub(super) const LEAD_INS: &[&str] = &[
     "=",
