@@ -146,6 +146,8 @@ fn parse_tokens_answer(mut toks: Vec<Token>) -> Result<MathValue, MathError> {
                 MathValue::Named(pairs) if pairs.len() > 1 => {
                     return named_tuples(pairs, &parts[1..]);
                 }
+                // `f(x) = 1, 2`: a named value, never a plain one.
+                MathValue::Named(pairs) => named.extend(pairs),
                 v => plain.push(v),
             },
             None => plain.push(element(p, 1)?),
@@ -201,6 +203,17 @@ fn solutions_of_a_system(toks: &[Token]) -> Result<Option<MathValue>, MathError>
         }
         if pairs.len() < 2 {
             return Ok(None);
+        }
+        // Every solution names the same unknowns in the same order (`x=1, y=2; a=3, b=4` is
+        // not two solutions of one system).
+        if let Some(MathValue::Named(first)) = solutions.first() {
+            let same = first.len() == pairs.len()
+                && first.iter().zip(&pairs).all(|((m, _), (n, _))| m == n);
+            if !same {
+                return Err(MathError::Syntax(
+                    "solutions of a system that name different unknowns".into(),
+                ));
+            }
         }
         solutions.push(MathValue::Named(pairs));
     }

@@ -254,7 +254,9 @@ pub fn closing_number(text: &str) -> Option<String> {
     let after = tail[end..].trim_start();
     // `11:21`, `7:32`: a ratio or a time, of which the number is only the last part.
     let ratio = before
+        .trim_end()
         .strip_suffix(':')
+        .map(str::trim_end)
         .is_some_and(|b| b.ends_with(|c: char| c.is_ascii_digit()));
     if ratio
         || before.matches('$').count() % 2 == 1

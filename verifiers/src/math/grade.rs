@@ -201,9 +201,19 @@ fn gold_answer(gold: &str) -> Option<String> {
     }
     let candidate = if let Some(&(mut first, _, last)) = boxes.last() {
         let mut items = vec![last];
+        // A box after `x =`: the joined boxes are named, so their order counts.
+        let named_box = |at: usize| gold[..at].trim_end_matches('\\').trim_end().ends_with('=');
+        let mut named = named_box(first);
         for &(at, end, content) in boxes.iter().rev().skip(1) {
             let gap = gold[end..first].trim_end_matches(['\\', '$']);
             let words: Vec<&str> = gap.split_whitespace().collect();
+            // `\boxed{3} or \boxed{5}`: alternatives, read as a prediction's are (a set).
+            if words
+                .iter()
+                .any(|w| w.eq_ignore_ascii_case("or") || *w == "\\text{or}")
+            {
+                return None;
+            }
             let joined = words.is_empty()
                 || words.len() <= 3
                     && (gap.contains(',')
@@ -211,36 +221,21 @@ fn gold_answer(gold: &str) -> Option<String> {
             if !joined {
                 break;
             }
-            if !items.contains(&content) {
+            named |= named_box(at);
+            if named || !items.contains(&content) {
                 items.push(content);
             }
             first = at;
         }
         items.reverse();
-        items.join(", ")
+        match (items.len(), named) {
+            (2.., true) => format!("({})", items.join(", ")),
+            _ => items.join(", "),
+        }
     } else if let Some(span) = span_after_marker(gold) {
         span.to_string()
     } else {
-        // `1 = \zzz = x = 0`: a chain, read as its last side like a prediction's.
-        let t = gold.trim().trim_matches('$');
-        let mut depth = 0i32;
-        let mut sides = 1;
-        let mut last = 0;
-        for (i, c) in t.char_indices() {
-            match c {
-                '{' | '(' | '[' => depth += 1,
-                '}' | ')' | ']' => depth -= 1,
-                '=' if depth == 0 => {
-                    sides += 1;
-                    last = i + 1;
-                }
-                _ => {}
-            }
-        }
-        if sides < 3 {
-            return None;
-        }
-        t[last..].to_string()
+        last_side_of_chain(gold)?.to_string()
     };
     parse_answer_with_unit(&candidate)
         .is_ok()
@@ -261,8 +256,9 @@ fn undoubled(text: &str) -> std::borrow::Cow<'_, str> {
                 i += 2;
                 continue;
             }
-            // `\n`: a newline escaped once, as such text also holds.
-            single += usize::from(b[i + 1].is_ascii_alphabetic() && b[i + 1] != b'n');
+            // `\n`: a newline escaped once, as such text also holds (`\neq` is a command).
+            let newline = b[i + 1] == b'n' && !n_command(&text[i + 1..]);
+            single += usize::from(b[i + 1].is_ascii_alphabetic() && !newline);
         }
         i += 1;
     }
@@ -275,9 +271,15 @@ fn undoubled(text: &str) -> std::borrow::Cow<'_, str> {
     while let Some(at) = rest.find("\\\\") {
         out.push_str(&rest[..at]);
         let after = &rest[at + 2..];
-        // `\\n` before a non-letter is a newline escaped twice (`\\neq` is a command).
+        // `\\\\`: a row break escaped twice.
+        if let Some(next) = after.strip_prefix("\\\\") {
+            out.push_str("\\\\");
+            rest = next;
+            continue;
+        }
+        // `\\n` is a newline escaped twice, unless a command follows (`\\neq`).
         if let Some(next) = after.strip_prefix('n') {
-            if !next.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            if !n_command(after) {
                 out.push('\n');
                 rest = next;
                 continue;
@@ -291,7 +293,8 @@ fn undoubled(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// The math span right after the last "answer is" or `Answer:` of a text.
+/// The math span right after the last "answer is" or `Answer:` of a text, when the rest of its
+/// sentence holds no other span or number (`Answer: $3$ and $4$` is not 3).
 fn span_after_marker(text: &str) -> Option<&str> {
     let lower = text.to_ascii_lowercase();
     let at = ["answer is", "answer:"]
@@ -299,19 +302,70 @@ fn span_after_marker(text: &str) -> Option<&str> {
         .filter_map(|m| lower.rfind(m).map(|i| i + m.len()))
         .max()?;
     let after = text[at..].trim_start().strip_prefix('$')?;
-    Some(&after[..after.find('$')?])
+    let close = after.find('$')?;
+    let rest = &after[close + 1..];
+    let sentence = &rest[..rest.find(['\n', '.']).unwrap_or(rest.len())];
+    let more = sentence.contains(['$', '\\']) || sentence.bytes().any(|b| b.is_ascii_digit());
+    let alternatives = sentence
+        .split_whitespace()
+        .any(|w| w.eq_ignore_ascii_case("or") || w.eq_ignore_ascii_case("and"));
+    (!more && !alternatives).then_some(&after[..close])
 }
 
-/// `\n` escapes (a backslash and `n` not after another backslash) as newlines.
+/// `1 = \zzz = x = 0`: the last side of a gold that is one chain of three or more sides, with no
+/// top-level comma and no words (`Area = 12, Perimeter = 14` is not 14).
+fn last_side_of_chain(gold: &str) -> Option<&str> {
+    let t = gold.trim().trim_matches('$');
+    let prose = t
+        .split(|c: char| !c.is_ascii_alphabetic() && c != '\\')
+        .any(|w| w.len() >= 2 && !w.starts_with('\\'));
+    if prose {
+        return None;
+    }
+    let mut depth = 0i32;
+    let mut sides = 1;
+    let mut last = 0;
+    for (i, c) in t.char_indices() {
+        match c {
+            '{' | '(' | '[' => depth += 1,
+            '}' | ')' | ']' => depth -= 1,
+            ',' | ';' if depth == 0 => return None,
+            '=' if depth == 0 => {
+                sides += 1;
+                last = i + 1;
+            }
+            _ => {}
+        }
+    }
+    (sides >= 3).then(|| &t[last..])
+}
+
+/// Whether `s` (after a backslash) is a LaTeX command that starts with `n`, not a newline escape
+/// before a word (`\ndraw`).
+fn n_command(s: &str) -> bool {
+    let name: String = s.chars().take_while(char::is_ascii_alphabetic).collect();
+    [
+        "ne", "neq", "neg", "nu", "nabla", "not", "notin", "ni", "nmid", "nleq", "ngeq", "nless",
+        "ngtr", "newline",
+    ]
+    .contains(&name.as_str())
+}
+
+/// `\n` escapes (a backslash and `n` not after another backslash, not a command) as newlines.
 fn single_newlines(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
     let mut prev = ' ';
-    while let Some(c) = chars.next() {
-        if c == '\\' && prev != '\\' && chars.peek() == Some(&'n') {
-            chars.next();
+    let mut skip = false;
+    for (i, c) in text.char_indices() {
+        if skip {
+            skip = false;
+            continue;
+        }
+        let rest = &text[i + c.len_utf8()..];
+        if c == '\\' && prev != '\\' && rest.starts_with('n') && !n_command(rest) {
             out.push('\n');
             prev = '\n';
+            skip = true;
             continue;
         }
         out.push(c);
@@ -608,7 +662,7 @@ fn prediction(text: &str, opts: MathOptions) -> Result<(MathValue, Option<String
         // A chain is read as its last side, but a reward's answer line must not state a false
         // equation on the way (`Answer: x = 2 + 2 = 3`): the model would learn sloppy working.
         let line = last_line_answer(text)?;
-        if crate::steps::check_step(&line, &[]) == Some(false) {
+        if !super::statement::chains_hold(&line) {
             return Err(MathError::Syntax(
                 "the answer line states an equation that does not hold".into(),
             ));

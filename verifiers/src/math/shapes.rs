@@ -99,7 +99,7 @@ fn abs_var(toks: &[Token]) -> Option<String> {
         [l, Token {
             tok: Tok::Var(v), ..
         }, r]
-            if bar(l) && bar(r) && v != "e" =>
+            if bar(l) && bar(r) && v != "e" && v != "i" =>
         {
             Some(v.clone())
         }

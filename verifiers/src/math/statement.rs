@@ -94,6 +94,10 @@ pub(super) fn single(toks: &[Token], depth: usize) -> Result<MathValue, MathErro
             };
             // `x \in \{1, 2\}`: x's values, as `x = 1, x = 2` says them.
             if let MathValue::Set(points) = range {
+                // `x \in \emptyset`: no value at all.
+                if points.is_empty() {
+                    return Ok(MathValue::Set(points));
+                }
                 return Ok(MathValue::Named(
                     points.into_iter().map(|p| (v.clone(), p)).collect(),
                 ));
@@ -213,6 +217,54 @@ fn chain<'a>(
         last = Some(element(side, depth + 1)?);
     }
     last.ok_or(MathError::Empty)
+}
+
+/// Whether every equation chain in an answer holds: in each comma-separated part, the sides
+/// after a leading name (`x =`, `AB =`, `(x, y) =`) are pairwise equal values. Two sides with
+/// unknowns (`3x + 2y = 6`) are a relation, not a chain, and hold. A side that does not parse
+/// does not hold. For the reward's answer-line mode, where `x = 2 + 2 = 3` and `x = \pi = 6`
+/// are refused although graders read a chain by its last side.
+pub(crate) fn chains_hold(text: &str) -> bool {
+    let Ok(toks) = super::lexer::lex(text) else {
+        return true; // it will not parse as an answer either
+    };
+    let Ok(parts) = super::answer::split_commas(&toks) else {
+        return true;
+    };
+    parts.iter().all(|part| {
+        let sides: Vec<&[Token]> = split_top(part, |t| t.tok == Tok::Eq)
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        let named = |side: &[Token]| {
+            matches!(
+                side,
+                [Token {
+                    tok: Tok::Var(_) | Tok::Word(_),
+                    ..
+                }]
+            ) || tuple_names(side).is_some()
+        };
+        let values = match sides.as_slice() {
+            [first, rest @ ..] if named(first) => rest,
+            all => all,
+        };
+        if values.len() < 2 {
+            return true;
+        }
+        let Ok(parsed) = values
+            .iter()
+            .map(|v| element(v, 1))
+            .collect::<Result<Vec<_>, _>>()
+        else {
+            return false;
+        };
+        let constant = |v: &MathValue| v.as_sym().is_none_or(|s| s.is_constant());
+        if values.len() == sides.len() && values.len() == 2 && !parsed.iter().all(constant) {
+            return true;
+        }
+        parsed.windows(2).all(|w| w[0].equivalent(&w[1]))
+    })
 }
 
 /// `(x, y)`: the names, if the tokens are exactly a parenthesised list of variables.

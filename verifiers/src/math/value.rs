@@ -102,8 +102,15 @@ impl MathValue {
             }
             (Named(a), Named(b)) => named(a, b),
             // `x = 1, x = 2` against `1, 2`: alternatives, compared as a set.
+            // (Each with its multiplicity, as lists of roots: `x = 2, 3` is not `2, 2, 3`.)
             (Named(a), List(b)) | (List(b), Named(a)) if a.len() > 1 && one_name(a).is_some() => {
-                one_name(a).is_some_and(|vals| same_set(&vals, b))
+                one_name(a).is_some_and(|vals| {
+                    if distinct_values(&vals) && distinct_values(b) {
+                        same_set(&vals, b)
+                    } else {
+                        same_multiset(&vals, b)
+                    }
+                })
             }
             // A list without brackets by position, as written; a tuple only when the names are
             // distinct and in order (`x = 4, y = -1/2` is the pair `(4, -1/2)`; `y = 1, x = 2`

@@ -289,8 +289,10 @@ fn committed_before(before: &str) -> bool {
     // its preposition (not `half of`, `the square root of`, `divided by`).
     let mut last_two = lower.split_whitespace().rev();
     let (last_word, previous) = (last_two.next().unwrap_or(""), last_two.next().unwrap_or(""));
-    let named_quantity = (last_word == "of" && QUANTITY_NOUNS.contains(&previous))
-        || (last_word == "by" && CHANGE_VERBS.contains(&previous));
+    // Only in a line without other numbers (`a total of 20, case 2 a total of 28` lists).
+    let named_quantity = ((last_word == "of" && QUANTITY_NOUNS.contains(&previous))
+        || (last_word == "by" && CHANGE_VERBS.contains(&previous)))
+        && !line.bytes().any(|b| b.is_ascii_digit());
     named_quantity
         || variable_in(before).is_some()
         || LEAD_INS.iter().any(|lead| {
