@@ -365,9 +365,16 @@ fn committed_after(after: &str, counting: bool) -> Option<Option<String>> {
     }
     // One or two unit words and nothing else: `\boxed{5} apples.`, `$24$ cm.`
     let tail = end.trim_start_matches(['.', ',', ';', ' ']);
+    // `There are 12 sequences that meet the conditions. I hope it is correct.`
+    // (ASCII case only: the byte offsets must stay those of `tail`.)
+    let counted = tail
+        .to_ascii_lowercase()
+        .strip_suffix("i hope it is correct")
+        .and_then(|head| head.trim_end().strip_suffix('.'))
+        .map_or(tail, |head| tail[..head.len()].trim_end());
     match unit_words(tail) {
         Some(unit) => Some(Some(unit)),
-        None if counting && counted_phrase(tail) => Some(None),
+        None if counting && counted_phrase(counted) => Some(None),
         None => None,
     }
 }
