@@ -296,8 +296,19 @@ pub fn trailing_boxes(text: &str) -> Option<String> {
         }
     }
     let mut run = vec![boxes.pop()?];
+    // `y_1 = \boxed{…} and y_2 = \boxed{…}`: every box of the run named, or none.
+    let mut names: Vec<Option<&str>> = vec![name_before(&text[..run[0].0])];
     while let Some(prev) = boxes.pop() {
-        let between = &text[prev.1..run[run.len() - 1].0];
+        let mut between = &text[prev.1..run[run.len() - 1].0];
+        let next_name = names[names.len() - 1];
+        if let Some(n) = next_name {
+            between = between
+                .trim_end()
+                .strip_suffix('=')
+                .unwrap_or(between)
+                .trim_end();
+            between = between.strip_suffix(n).unwrap_or(between);
+        }
         let filler = between
             .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '$' | '.'))
             .all(|w| {
@@ -316,12 +327,26 @@ pub fn trailing_boxes(text: &str) -> Option<String> {
                         | "\\],"
                 )
             });
-        if !filler {
+        let name = name_before(&text[..prev.0]);
+        if !filler || name.is_some() != next_name.is_some() {
             break;
         }
         run.push(prev);
+        names.push(name);
     }
-    let (first, last) = (run[run.len() - 1].0, run[0].1);
+    // A named run starts after its first name: `\($y_1 = \boxed{…}`.
+    let first_box = run[run.len() - 1].0;
+    let first = match names[names.len() - 1] {
+        Some(n) => text[..first_box]
+            .trim_end_matches('\\')
+            .trim_end()
+            .strip_suffix('=')
+            .map(str::trim_end)
+            .and_then(|t| t.strip_suffix(n))
+            .map_or(first_box, str::len),
+        None => first_box,
+    };
+    let last = run[0].1;
     if run.len() < 2 || super::commit::committed(text, first, last).is_none() {
         return None;
     }
@@ -334,8 +359,12 @@ pub fn trailing_boxes(text: &str) -> Option<String> {
     });
     let items = run
         .iter()
+        .zip(&names)
         .rev()
-        .map(|b| b.2.trim())
+        .map(|(b, n)| match n {
+            Some(n) => format!("{n} = {}", b.2.trim()),
+            None => b.2.trim().to_string(),
+        })
         .collect::<Vec<_>>()
         .join(", ");
     Some(if alternatives {
@@ -343,6 +372,29 @@ pub fn trailing_boxes(text: &str) -> Option<String> {
     } else {
         items
     })
+}
+
+/// The name that `before` (the text before a `\boxed`) ends with as `NAME =`: a letter, maybe
+/// with a subscript (`y_1`, `x_{2}`).
+fn name_before(before: &str) -> Option<&str> {
+    let head = before
+        .trim_end_matches('\\')
+        .trim_end()
+        .strip_suffix('=')?
+        .trim_end();
+    let start = head
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '{' | '}')))
+        .map_or(0, |i| i + 1);
+    let name = &head[start..];
+    let mut chars = name.chars();
+    let letter = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+    let rest = chars.as_str();
+    let subscript = rest.is_empty()
+        || rest.strip_prefix('_').is_some_and(|s| {
+            let s = s.trim_start_matches('{').trim_end_matches('}');
+            !s.is_empty() && s.len() <= 3 && s.chars().all(|c| c.is_ascii_alphanumeric())
+        });
+    (letter && subscript).then_some(name)
 }
 
 /// The byte offset of the `}` that closes a group whose `{` came just before `s`.
