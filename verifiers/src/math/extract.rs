@@ -383,8 +383,10 @@ fn name_before(before: &str) -> Option<&str> {
         .strip_suffix('=')?
         .trim_end();
     let start = head
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '{' | '}')))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '{' | '}')))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let name = &head[start..];
     let mut chars = name.chars();
     let letter = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
