@@ -297,18 +297,11 @@ pub fn trailing_boxes(text: &str) -> Option<String> {
     }
     let mut run = vec![boxes.pop()?];
     // `y_1 = \boxed{…} and y_2 = \boxed{…}`: every box of the run named, or none.
-    let mut names: Vec<Option<&str>> = vec![name_before(&text[..run[0].0])];
+    let mut names: Vec<Option<(usize, &str)>> = vec![name_before(&text[..run[0].0])];
     while let Some(prev) = boxes.pop() {
-        let mut between = &text[prev.1..run[run.len() - 1].0];
         let next_name = names[names.len() - 1];
-        if let Some(n) = next_name {
-            between = between
-                .trim_end()
-                .strip_suffix('=')
-                .unwrap_or(between)
-                .trim_end();
-            between = between.strip_suffix(n).unwrap_or(between);
-        }
+        // Up to the next box, or to its name.
+        let between = &text[prev.1..next_name.map_or(run[run.len() - 1].0, |(at, _)| at)];
         let filler = between
             .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '$' | '.'))
             .all(|w| {
@@ -334,18 +327,8 @@ pub fn trailing_boxes(text: &str) -> Option<String> {
         run.push(prev);
         names.push(name);
     }
-    // A named run starts after its first name: `\($y_1 = \boxed{…}`.
-    let first_box = run[run.len() - 1].0;
-    let first = match names[names.len() - 1] {
-        Some(n) => text[..first_box]
-            .trim_end_matches('\\')
-            .trim_end()
-            .strip_suffix('=')
-            .map(str::trim_end)
-            .and_then(|t| t.strip_suffix(n))
-            .map_or(first_box, str::len),
-        None => first_box,
-    };
+    // A named run starts at its first name: `\($y_1 = \boxed{…}`.
+    let first = names[names.len() - 1].map_or(run[run.len() - 1].0, |(at, _)| at);
     let last = run[0].1;
     if run.len() < 2 || super::commit::committed(text, first, last).is_none() {
         return None;
@@ -362,7 +345,7 @@ pub fn trailing_boxes(text: &str) -> Option<String> {
         .zip(&names)
         .rev()
         .map(|(b, n)| match n {
-            Some(n) => format!("{n} = {}", b.2.trim()),
+            Some((_, n)) => format!("{n} = {}", b.2.trim()),
             None => b.2.trim().to_string(),
         })
         .collect::<Vec<_>>()
@@ -374,9 +357,9 @@ pub fn trailing_boxes(text: &str) -> Option<String> {
     })
 }
 
-/// The name that `before` (the text before a `\boxed`) ends with as `NAME =`: a letter, maybe
-/// with a subscript (`y_1`, `x_{2}`).
-fn name_before(before: &str) -> Option<&str> {
+/// The name that `before` (the text before a `\boxed`) ends with as `NAME =`, and where it
+/// starts: a letter, maybe with a subscript (`y_1`, `x_{2}`).
+fn name_before(before: &str) -> Option<(usize, &str)> {
     let head = before
         .trim_end_matches('\\')
         .trim_end()
@@ -396,7 +379,7 @@ fn name_before(before: &str) -> Option<&str> {
             let s = s.trim_start_matches('{').trim_end_matches('}');
             !s.is_empty() && s.len() <= 3 && s.chars().all(|c| c.is_ascii_alphanumeric())
         });
-    (letter && subscript).then_some(name)
+    (letter && subscript).then_some((start, name))
 }
 
 /// The byte offset of the `}` that closes a group whose `{` came just before `s`.

@@ -3,10 +3,12 @@
 use serde::Serialize;
 
 use super::answer::parse_answer_with_unit;
+use super::escapes::undoubled;
 use super::extract::{
-    answer_region, balanced_close, closing_number, committed_math_span, extract_answer,
-    last_number, trailing_boxes, AnswerSource,
+    answer_region, closing_number, committed_math_span, extract_answer, last_number,
+    trailing_boxes, AnswerSource,
 };
+use super::gold::gold_answer;
 use super::lexer::{lex, Tok};
 use super::{MathError, MathValue};
 
@@ -114,32 +116,28 @@ fn grade_unbudgeted(gold: &str, pred_text: &str, opts: MathOptions) -> MathGrade
         Err(e) if e.is_limit() => {
             return MathGrade::fail(None, None, format!("gold answer: {e}"), true);
         }
-        Err(e) => match gold_answer(gold).map_or_else(
-            || prediction(gold, MathOptions::default()),
-            |a| parse_answer_with_unit(&a),
-        ) {
-            Ok(v) => v,
-            Err(e2) if e2.is_limit() => {
-                return MathGrade::fail(None, None, format!("gold answer: {e2}"), true);
+        Err(e) => {
+            match gold_answer(gold).map_or_else(|| prediction(gold, MathOptions::default()), Ok) {
+                Ok(v) => v,
+                Err(e2) if e2.is_limit() => {
+                    return MathGrade::fail(None, None, format!("gold answer: {e2}"), true);
+                }
+                // A gold that names what it gives (`\frac{NO}{BO}=\frac{1}{\sqrt{6}}`, `|AB|=1`):
+                // its value, against a prediction that parses (else the texts are compared).
+                Err(_) => match labelled_value(gold).map(|l| (l, parse_answer_with_unit(l))) {
+                    Some((_, Ok(v))) => {
+                        labelled = Some(e);
+                        v
+                    }
+                    Some((_, Err(e3))) if e3.is_limit() => {
+                        return MathGrade::fail(None, None, format!("gold answer: {e3}"), true);
+                    }
+                    // `V_{1}:V_{2}=11:21`: the value the label names, as text.
+                    Some((value, Err(_))) => return grade_as_text(value, pred_text, &e),
+                    None => return grade_as_text(gold, pred_text, &e),
+                },
             }
-            // A gold that names what it gives (`\frac{NO}{BO}=\frac{1}{\sqrt{6}}`, `|AB|=1`):
-            // its value, against a prediction that parses (else the texts are compared).
-            Err(_) => match labelled_value(gold).map(parse_answer_with_unit) {
-                Some(Ok(v)) => {
-                    labelled = Some(e);
-                    v
-                }
-                Some(Err(e3)) if e3.is_limit() => {
-                    return MathGrade::fail(None, None, format!("gold answer: {e3}"), true);
-                }
-                // `V_{1}:V_{2}=11:21`: the value the label names, as text.
-                Some(Err(_)) => {
-                    let value = labelled_value(gold).unwrap_or(gold);
-                    return grade_as_text(value, pred_text, &e);
-                }
-                None => return grade_as_text(gold, pred_text, &e),
-            },
-        },
+        }
     };
     let (pred_v, pred_unit) = match (prediction(pred_text, opts), &labelled) {
         (Ok(v), _) => v,
@@ -178,200 +176,6 @@ fn grade_unbudgeted(gold: &str, pred_text: &str, opts: MathOptions) -> MathGrade
             error: false,
         }
     }
-}
-
-/// The answer a gold solution text states, read as trusted (a dataset's gold does not hedge, so
-/// none of the prediction's commitment checks apply): its last box (`\\boxed{}` too, as JSON
-/// escaping leaves it), or a list of the boxes before it that a conjunction joins (`\boxed{1}
-/// papers and \boxed{2} bins`, not `\boxed{1} no no \boxed{2}`); else the math span right after
-/// its last "answer is" or `Answer:` (`The final answer is $28 \%$. I hope it is correct.`).
-/// `None` when neither parses.
-fn gold_answer(gold: &str) -> Option<String> {
-    // (start of `boxed{`, end after `}`, content)
-    let mut boxes: Vec<(usize, usize, &str)> = Vec::new();
-    let mut from = 0;
-    while let Some(at) = gold[from..].find("boxed{").map(|k| k + from) {
-        let inner = at + "boxed{".len();
-        let close = inner + balanced_close(&gold[inner..])?;
-        boxes.push((at, close + 1, gold[inner..close].trim()));
-        if boxes.len() > super::MAX_ELEMENTS {
-            return None;
-        }
-        from = close + 1;
-    }
-    let candidate = if let Some(&(mut first, _, last)) = boxes.last() {
-        let mut items = vec![last];
-        // A box after `x =`: the joined boxes are named, so their order counts.
-        let named_box = |at: usize| gold[..at].trim_end_matches('\\').trim_end().ends_with('=');
-        let mut named = named_box(first);
-        for &(at, end, content) in boxes.iter().rev().skip(1) {
-            let gap = gold[end..first].trim_end_matches(['\\', '$']);
-            let words: Vec<&str> = gap.split_whitespace().collect();
-            // `\boxed{3} or \boxed{5}`: alternatives, read as a prediction's are (a set).
-            if words
-                .iter()
-                .any(|w| w.eq_ignore_ascii_case("or") || *w == "\\text{or}")
-            {
-                return None;
-            }
-            let joined = words.is_empty()
-                || words.len() <= 3
-                    && (gap.contains(',')
-                        || words.iter().any(|w| *w == "and" || *w == "\\text{and}"));
-            if !joined {
-                break;
-            }
-            named |= named_box(at);
-            if named || !items.contains(&content) {
-                items.push(content);
-            }
-            first = at;
-        }
-        items.reverse();
-        match (items.len(), named) {
-            (2.., true) => format!("({})", items.join(", ")),
-            _ => items.join(", "),
-        }
-    } else if let Some(span) = span_after_marker(gold) {
-        span.to_string()
-    } else {
-        last_side_of_chain(gold)?.to_string()
-    };
-    parse_answer_with_unit(&candidate)
-        .is_ok()
-        .then_some(candidate)
-}
-
-/// Text whose every command is escaped twice (`\\boxed{\\frac{1}{2}}`, as a JSON or Python
-/// string escaped once too often leaves it) with single backslashes. Text with any command
-/// written once is left alone: there `\\` is a line break.
-fn undoubled(text: &str) -> std::borrow::Cow<'_, str> {
-    let b = text.as_bytes();
-    let (mut doubled, mut single) = (0usize, 0usize);
-    let mut i = 0;
-    while i + 1 < b.len() {
-        if b[i] == b'\\' {
-            if b[i + 1] == b'\\' {
-                doubled += usize::from(b.get(i + 2).is_some_and(u8::is_ascii_alphabetic));
-                i += 2;
-                continue;
-            }
-            // `\n`: a newline escaped once, as such text also holds (`\neq` is a command).
-            let newline = b[i + 1] == b'n' && !n_command(&text[i + 1..]);
-            single += usize::from(b[i + 1].is_ascii_alphabetic() && !newline);
-        }
-        i += 1;
-    }
-    if doubled == 0 || single > 0 {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let newlines = single_newlines(text);
-    let mut out = String::with_capacity(text.len());
-    let mut rest = newlines.as_str();
-    while let Some(at) = rest.find("\\\\") {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 2..];
-        // `\\\\`: a row break escaped twice.
-        if let Some(next) = after.strip_prefix("\\\\") {
-            out.push_str("\\\\");
-            rest = next;
-            continue;
-        }
-        // `\\n` is a newline escaped twice, unless a command follows (`\\neq`).
-        if let Some(next) = after.strip_prefix('n') {
-            if !n_command(after) {
-                out.push('\n');
-                rest = next;
-                continue;
-            }
-        }
-        let command = after.starts_with(|c: char| c.is_ascii_alphabetic());
-        out.push_str(if command { "\\" } else { "\\\\" });
-        rest = after;
-    }
-    out.push_str(rest);
-    std::borrow::Cow::Owned(out)
-}
-
-/// The math span right after the last "answer is" or `Answer:` of a text, when the rest of its
-/// sentence holds no other span or number (`Answer: $3$ and $4$` is not 3).
-fn span_after_marker(text: &str) -> Option<&str> {
-    let lower = text.to_ascii_lowercase();
-    let at = ["answer is", "answer:"]
-        .iter()
-        .filter_map(|m| lower.rfind(m).map(|i| i + m.len()))
-        .max()?;
-    let after = text[at..].trim_start().strip_prefix('$')?;
-    let close = after.find('$')?;
-    let rest = &after[close + 1..];
-    let sentence = &rest[..rest.find(['\n', '.']).unwrap_or(rest.len())];
-    let more = sentence.contains(['$', '\\']) || sentence.bytes().any(|b| b.is_ascii_digit());
-    let alternatives = sentence
-        .split_whitespace()
-        .any(|w| w.eq_ignore_ascii_case("or") || w.eq_ignore_ascii_case("and"));
-    (!more && !alternatives).then_some(&after[..close])
-}
-
-/// `1 = \zzz = x = 0`: the last side of a gold that is one chain of three or more sides, with no
-/// top-level comma and no words (`Area = 12, Perimeter = 14` is not 14).
-fn last_side_of_chain(gold: &str) -> Option<&str> {
-    let t = gold.trim().trim_matches('$');
-    let prose = t
-        .split(|c: char| !c.is_ascii_alphabetic() && c != '\\')
-        .any(|w| w.len() >= 2 && !w.starts_with('\\'));
-    if prose {
-        return None;
-    }
-    let mut depth = 0i32;
-    let mut sides = 1;
-    let mut last = 0;
-    for (i, c) in t.char_indices() {
-        match c {
-            '{' | '(' | '[' => depth += 1,
-            '}' | ')' | ']' => depth -= 1,
-            ',' | ';' if depth == 0 => return None,
-            '=' if depth == 0 => {
-                sides += 1;
-                last = i + 1;
-            }
-            _ => {}
-        }
-    }
-    (sides >= 3).then(|| &t[last..])
-}
-
-/// Whether `s` (after a backslash) is a LaTeX command that starts with `n`, not a newline escape
-/// before a word (`\ndraw`).
-fn n_command(s: &str) -> bool {
-    let name: String = s.chars().take_while(char::is_ascii_alphabetic).collect();
-    [
-        "ne", "neq", "neg", "nu", "nabla", "not", "notin", "ni", "nmid", "nleq", "ngeq", "nless",
-        "ngtr", "newline",
-    ]
-    .contains(&name.as_str())
-}
-
-/// `\n` escapes (a backslash and `n` not after another backslash, not a command) as newlines.
-fn single_newlines(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut prev = ' ';
-    let mut skip = false;
-    for (i, c) in text.char_indices() {
-        if skip {
-            skip = false;
-            continue;
-        }
-        let rest = &text[i + c.len_utf8()..];
-        if c == '\\' && prev != '\\' && rest.starts_with('n') && !n_command(rest) {
-            out.push('\n');
-            prev = '\n';
-            skip = true;
-            continue;
-        }
-        out.push(c);
-        prev = c;
-    }
-    out
 }
 
 /// The right side of a gold answer `LABEL = VALUE` with one `=` outside brackets, whose left

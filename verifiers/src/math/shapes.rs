@@ -11,7 +11,7 @@ use super::interval::{flip, End, Piece, Region, Relation};
 use super::lexer::{Rel, Tok, Token};
 use super::statement::single;
 use super::symbolic::{parse_tokens, Sym};
-use super::value::MathValue;
+use super::value::{one_name, MathValue};
 use super::{MathError, MAX_ELEMENTS};
 
 /// Tokens at bracket depth 0.
@@ -45,12 +45,14 @@ pub(super) fn union(toks: &[Token]) -> Result<Option<MathValue>, MathError> {
             // `\{-1\} \cup [0, 7)`: points are closed intervals of length zero.
             MathValue::Set(points) => points_region(None, points)?,
             // `x \in \{-1\}`, `x = -1`: one variable's points.
-            MathValue::Named(pairs)
-                if pairs.iter().all(|(n, _)| *n == pairs[0].0) && !pairs.is_empty() =>
-            {
-                let points: Vec<MathValue> = pairs.iter().map(|(_, x)| x.clone()).collect();
-                points_region(Some(pairs[0].0.clone()), &points)?
-            }
+            MathValue::Named(pairs) => match one_name(pairs) {
+                Some(points) => points_region(Some(pairs[0].0.clone()), &points)?,
+                None => {
+                    return Err(MathError::Syntax(
+                        "a union of something that is not an interval".into(),
+                    ))
+                }
+            },
             _ => value.as_region().ok_or_else(|| {
                 MathError::Syntax("a union of something that is not an interval".into())
             })?,
@@ -111,7 +113,7 @@ fn abs_var(toks: &[Token]) -> Option<String> {
 /// interval when the lower bound is 0 and included), for rational bounds `0 ≤ a ≤ b`.
 fn abs_between(
     a: &[Token],
-    v: Option<String>,
+    v: String,
     b: &[Token],
     r1: Rel,
     r2: Rel,
@@ -152,7 +154,7 @@ fn abs_between(
             },
         ]
     };
-    Ok(MathValue::Region(Region::of(v, pieces)))
+    Ok(MathValue::Region(Region::of(Some(v), pieces)))
 }
 
 fn lone_var(toks: &[Token]) -> Option<String> {
@@ -215,10 +217,10 @@ pub(super) fn relation(toks: &[Token], depth: usize) -> Result<MathValue, MathEr
             }
             Ok(MathValue::Relation(rel))
         }
-        ([a, m, b], [r1, r2]) if abs_var(m).is_some() => {
-            abs_between(a, abs_var(m), b, *r1, *r2, depth)
-        }
         ([a, m, b], [r1, r2]) => {
+            if let Some(v) = abs_var(m) {
+                return abs_between(a, v, b, *r1, *r2, depth);
+            }
             let v = lone_var(m)
                 .ok_or_else(|| MathError::Syntax("a chained relation without a variable".into()))?;
             let up = |r: &Rel| matches!(r, Rel::Lt | Rel::Le);

@@ -235,7 +235,7 @@ fn same_set(a: &[MathValue], b: &[MathValue]) -> bool {
 }
 
 /// `x = 1, x = 2`: the values, when every name is the same one.
-fn one_name(a: &[(String, MathValue)]) -> Option<Vec<MathValue>> {
+pub(super) fn one_name(a: &[(String, MathValue)]) -> Option<Vec<MathValue>> {
     let (first, _) = a.first()?;
     a.iter()
         .all(|(n, _)| n == first)
