@@ -10,7 +10,7 @@ use super::answer::{element, split_top};
 use super::interval::{Region, Relation};
 use super::lexer::{Tok, Token};
 use super::shapes::{relation, top_level, union};
-use super::symbolic::parse_tokens;
+use super::symbolic::{greek_name, parse_tokens};
 use super::value::MathValue;
 use super::MathError;
 
@@ -24,13 +24,18 @@ pub(super) fn name_of(part: &[Token]) -> Option<(String, &[Token])> {
         {
             Some((n.clone(), rest))
         }
-        // `AB = 4`: a name of capital letters (a segment, an angle).
+        // `AB = 4`: a name of capital letters (a segment, an angle); `\theta = 4`: the
+        // letter's name, as the symbolic parser names the variable.
         [Token {
             tok: Tok::Word(n), ..
         }, Token { tok: Tok::Eq, .. }, rest @ ..]
-            if !rest.is_empty() && n.bytes().all(|b| b.is_ascii_uppercase()) =>
+            if !rest.is_empty() =>
         {
-            Some((n.clone(), rest))
+            if n.bytes().all(|b| b.is_ascii_uppercase()) {
+                Some((n.clone(), rest))
+            } else {
+                greek_name(n).map(|g| (g.to_string(), rest))
+            }
         }
         _ => None,
     }

@@ -289,10 +289,36 @@ fn committed_before(before: &str) -> bool {
     // its preposition (not `half of`, `the square root of`, `divided by`).
     let mut last_two = lower.split_whitespace().rev();
     let (last_word, previous) = (last_two.next().unwrap_or(""), last_two.next().unwrap_or(""));
-    // Only in a line without other numbers (`a total of 20, case 2 a total of 28` lists).
+    // Only in a clause without other numbers, after clauses of its sentence none of which
+    // ends on a number (`a total of 20, case 2 a total of 28` and `The answer is 6, a total
+    // of` list answers; `its value becomes $.72x$, making for a total loss of` computes, then
+    // names; an earlier sentence is done with: `We get 6. So it increases by`).
+    let sentence = sentence_ends(line)
+        .into_iter()
+        .rfind(|&e| {
+            let head = line[..e].trim_end_matches(|c: char| c.is_whitespace() || c == '$');
+            !head
+                .trim_end_matches("\\]")
+                .trim_end_matches("\\)")
+                .ends_with(';')
+        })
+        .unwrap_or(0);
+    let mut ends: Vec<usize> = line[sentence..]
+        .match_indices([',', ';'])
+        .map(|(i, _)| sentence + i)
+        .collect();
+    ends.insert(0, sentence);
+    let clause = ends.last().map_or(line, |&at| &line[at..]);
+    let states_a_number = ends[1..].iter().any(|&at| {
+        line[..at]
+            .trim_end_matches(|c: char| c.is_whitespace() || "$.,;%)".contains(c))
+            .trim_end_matches("\\%")
+            .ends_with(|c: char| c.is_ascii_digit())
+    });
     let named_quantity = ((last_word == "of" && QUANTITY_NOUNS.contains(&previous))
         || (last_word == "by" && CHANGE_VERBS.contains(&previous)))
-        && !line.bytes().any(|b| b.is_ascii_digit());
+        && !clause.bytes().any(|b| b.is_ascii_digit())
+        && !states_a_number;
     named_quantity
         || variable_in(before).is_some()
         || LEAD_INS.iter().any(|lead| {

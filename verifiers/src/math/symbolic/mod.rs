@@ -8,8 +8,10 @@
 //! these polynomials are one). So `\frac{x^2-1}{x-1}` = `x+1`, `\frac{1}{1+\sqrt2}` = `\sqrt2-1`
 //! and `(x+1)^2` = `x^2+2x+1`. Atoms are treated as independent indeterminates: that is exact
 //! for variables and (π being transcendental) for π, and only conservative for the rest — two
-//! forms equal for a reason outside this algebra (`\sin^2 x + \cos^2 x` = `1`, `e^{\ln 2}` = `2`)
-//! are reported unequal, never the reverse.
+//! forms equal for a reason outside this algebra (`e^{\ln 2}` = `2`, `\sin 2x` = `2\sin x\cos x`)
+//! are reported unequal, never the reverse. One identity is built in: `sin(u)² + cos(u)² = 1`
+//! for each argument `u` (see `Poly::reduce_sines`), with `tan`, `cot`, `sec` and `csc` of a
+//! polynomial in variables written in sines and cosines, so `\tan^2 x + 1` = `\sec^2 x`.
 
 mod parse;
 mod poly;
@@ -21,7 +23,7 @@ use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
 
 use super::MathError;
-pub(crate) use parse::parse as parse_tokens;
+pub(crate) use parse::{greek_name, parse as parse_tokens};
 pub(crate) use poly::{Atom, Poly};
 
 /// An exact symbolic value: `num / den`, the denominator never zero and, when it has no atoms,
@@ -227,15 +229,18 @@ impl fmt::Display for Sym {
         if self.den.is_one() {
             return write!(f, "{}", self.num);
         }
-        if self.num.is_single_term() {
-            write!(f, "{}", self.num)?;
+        let num = self.num.to_string();
+        if self.num.is_single_term() && !num.contains('/') {
+            write!(f, "{num}")?;
         } else {
-            write!(f, "({})", self.num)?;
+            write!(f, "({num})")?;
         }
-        if self.den.is_single_term() {
-            write!(f, "/{}", self.den)
+        // `1/(2*x)`, not `1/2*x`: only a lone atom or power goes bare after the slash.
+        let den = self.den.to_string();
+        if self.den.is_single_term() && !den.contains('*') {
+            write!(f, "/{den}")
         } else {
-            write!(f, "/({})", self.den)
+            write!(f, "/({den})")
         }
     }
 }

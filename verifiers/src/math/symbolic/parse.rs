@@ -37,6 +37,35 @@ const FUNCTIONS: &[&str] = &[
     "log", "ln", "lg", "exp",
 ];
 
+/// Lower-case Greek letters read as variables (`\pi` is the constant).
+const GREEK: &[&str] = &[
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "varepsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "vartheta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "rho",
+    "sigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "varphi",
+    "chi",
+    "psi",
+    "omega",
+];
+
 /// Short words that are English, never a product of variables.
 const ENGLISH: &[&str] = &[
     "no", "on", "yes", "not", "and", "or", "the", "is", "are", "to", "of", "in", "it", "at", "by",
@@ -95,7 +124,9 @@ impl Parser<'_> {
     fn starts_factor(&self) -> bool {
         match self.peek() {
             Some(Tok::Var(_) | Tok::LParen | Tok::Frac | Tok::Sqrt) => true,
-            Some(Tok::Word(w)) => !w.starts_with('\\') || w == "\\pi" || is_function(w),
+            Some(Tok::Word(w)) => {
+                !w.starts_with('\\') || w == "\\pi" || is_function(w) || is_greek(w)
+            }
             _ => false,
         }
     }
@@ -238,6 +269,11 @@ impl Parser<'_> {
         if w == "\\pi" {
             return Ok(atom("π"));
         }
+        // `\theta`: a variable, named by its letter (no plain word of three letters or more
+        // becomes an atom, so `theta` cannot collide).
+        if is_greek(w) {
+            return Ok(atom(&w[1..]));
+        }
         if is_function(w) {
             return self.apply(w.trim_start_matches('\\'));
         }
@@ -294,10 +330,26 @@ impl Parser<'_> {
             Some(Tok::LParen | Tok::LBrace | Tok::LBracket) => self.guarded(Self::primary)?,
             _ => self.guarded(Self::chain)?,
         };
-        let v = if fname == "exp" {
-            exp_of(&arg)
-        } else {
-            atom(&format!("{fname}({arg})"))
+        let v = match fname.as_str() {
+            "exp" => exp_of(&arg),
+            "tan" | "cot" | "sec" | "csc" if arg.is_polynomial() && arg.num.in_variables() => {
+                // In sines and cosines, so that the Pythagorean identity reaches them (see
+                // `Poly::reduce_sines`). Not through `div`, whose guard refuses every function
+                // in a denominator: the sine and cosine of a non-constant polynomial are not
+                // identically zero.
+                let (sin, cos) = (
+                    atom(&format!("sin({arg})")).num,
+                    atom(&format!("cos({arg})")).num,
+                );
+                let (num, den) = match fname.as_str() {
+                    "tan" => (sin, cos),
+                    "cot" => (cos, sin),
+                    "sec" => (Poly::one(), cos),
+                    _ => (Poly::one(), sin),
+                };
+                Sym::fraction(num, den)?
+            }
+            _ => atom(&format!("{fname}({arg})")),
         };
         match power {
             Some(k) => v.powi(k),
@@ -313,7 +365,7 @@ impl Parser<'_> {
             let simple = match self.peek() {
                 Some(Tok::Num { .. }) => acc.is_none(),
                 Some(Tok::Var(_) | Tok::Frac | Tok::Sqrt) => true,
-                Some(Tok::Word(w)) => w == "\\pi",
+                Some(Tok::Word(w)) => w == "\\pi" || is_greek(w),
                 _ => false,
             };
             if !simple {
@@ -336,6 +388,15 @@ fn letter(t: &str) -> Option<&str> {
         .and_then(|t| t.strip_suffix(')'))
         .unwrap_or(t);
     (t.len() == 1 && t.bytes().all(|b| b.is_ascii_alphabetic())).then_some(t)
+}
+
+fn is_greek(w: &str) -> bool {
+    greek_name(w).is_some()
+}
+
+/// The variable a Greek letter's command names (`\theta` → `theta`).
+pub(crate) fn greek_name(w: &str) -> Option<&str> {
+    w.strip_prefix('\\').filter(|l| GREEK.contains(l))
 }
 
 fn is_function(w: &str) -> bool {

@@ -289,7 +289,60 @@ impl Poly {
                 out.add_term(m, c)?;
             }
         }
+        out.reduce_sines()
+    }
+
+    /// The canonical form modulo `sin(u)² + cos(u)² = 1`, one relation per argument `u`: every
+    /// power of a sine above the first becomes `sin(u)^(k mod 2) · (1 - cos(u)²)^(k div 2)`.
+    /// That is the normal form for these relations (each is monic in its own sine, and the
+    /// relations share no atoms), so polynomials equal by the Pythagorean identity
+    /// (`\tan^2 x + 1` and `\sec^2 x` once cross-multiplied) have one form. The identity holds
+    /// for every real argument, so this never equates what differs; and the ring stays an
+    /// integral domain (`x² + y² - 1` is irreducible), so fractions still compare by
+    /// cross-multiplication. Degrees do not grow; terms are bounded as everywhere.
+    fn reduce_sines(self) -> Result<Self, MathError> {
+        let is_sine_power = |(a, k): &(Atom, u32)| *k >= 2 && a.starts_with("sin(");
+        if !self.terms.keys().any(|m| m.atoms.iter().any(is_sine_power)) {
+            return Ok(self);
+        }
+        let mut out = Poly::zero();
+        for (m, c) in self.terms {
+            let mut rest = Monomial {
+                atoms: Vec::with_capacity(m.atoms.len()),
+                radicals: m.radicals,
+            };
+            let mut factor = Poly::one();
+            for (a, k) in m.atoms {
+                if !is_sine_power(&(a.clone(), k)) {
+                    rest.atoms.push((a, k));
+                    continue;
+                }
+                let cos = Poly::atom(Atom::from(format!("cos{}", &a["sin".len()..])));
+                let sin_squared = Poly::one().add(&cos.pow(2)?.neg())?;
+                // No sine in it, so this multiplication has nothing to reduce.
+                factor = factor.mul(&sin_squared.pow(k / 2)?)?;
+                if k % 2 == 1 {
+                    rest.atoms.push((a, 1));
+                }
+            }
+            // `rest` keeps the sorted order of the atoms and at most the first power of a sine.
+            let term = Poly {
+                terms: BTreeMap::from([(rest, c)]),
+            };
+            for (m, c) in term.mul(&factor)?.terms {
+                out.add_term(m, c)?;
+            }
+        }
         Ok(out)
+    }
+
+    /// Whether the polynomial is a non-constant polynomial in variables, with `π` and radicals
+    /// the only other constants (`2x + π`, not `e·x`, `x·sin(x)` or `root(2, x)`): then, π being
+    /// transcendental, it is a non-constant function, and its sine and cosine are nowhere
+    /// identically zero.
+    pub fn in_variables(&self) -> bool {
+        let atoms = || self.terms.keys().flat_map(|m| m.atoms.iter());
+        atoms().all(|(a, _)| is_variable(a) || &**a == "π") && atoms().any(|(a, _)| is_variable(a))
     }
 
     /// `self^k`, by squaring.
