@@ -232,6 +232,14 @@ fn doubtful(text: &str) -> bool {
             .trim_start_matches("\\textbf");
         // `the smallest possible value`: an extreme, not a guess.
         let extreme = w == "possible" && i > 0 && SUPERLATIVES.contains(&ws[i - 1]);
+        // `the number of points that could be in the domain is 19`: what is counted, not a
+        // hedge on the count (`it could be 19` is one).
+        let relative = w == "could"
+            && i > 0
+            && ["that", "which"].contains(&ws[i - 1])
+            && ws[i + 1..]
+                .iter()
+                .any(|v| ["is", "are", "was", "were"].contains(v));
         // `the angle between the lines`: a place, not a range of answers (`between 4 and 5`);
         // a range of counted things far from the answer belongs to the question (`the years
         // between 2000 and 3000 that ... is`; not `is in between 4 and 6, so the midpoint:`).
@@ -249,7 +257,10 @@ fn doubtful(text: &str) -> bool {
                 || ws.get(i + 1).is_some_and(|next| {
                     ["the", "two", "these", "those", "each", "its", "their"].contains(next)
                 }));
-        !extreme && !place && (DOUBTS.contains(&w) || w.ends_with("n't") || !w.is_ascii())
+        !extreme
+            && !relative
+            && !place
+            && (DOUBTS.contains(&w) || w.ends_with("n't") || !w.is_ascii())
     })
 }
 
