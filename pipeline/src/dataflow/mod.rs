@@ -8,7 +8,7 @@
 //!                                           rollouts                                                        ▼
 //!                                                                                     write_shards ─▶ blocks done
 //! ```
-//! `sample_attempts` routes problems to workers by id, the reduce its facts by problem key,
+//! `sample_attempts` routes problems to workers by index (as `generate_problems` shares them), the reduce its facts by problem key,
 //! `write_shards` problems and aggregates by block.
 //!
 //! Outside the loop a timestamp is a block's ordinal in the plan. The worker loop

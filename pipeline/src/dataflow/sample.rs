@@ -15,7 +15,10 @@ use crate::stages::ProblemWork;
 
 /// Extension trait for a stream of problems.
 pub trait SampleAttempts<'scope, T: Timestamp> {
-    /// Routes problems to workers by id, waits until a timestamp's problems have all arrived
+    /// Routes problems to workers by index (where `generate_problems` made them, so a
+    /// problem's records are made and freed on one worker until its block is written; a
+    /// record moved to another worker costs that worker cache misses and the allocator
+    /// cross-thread frees), waits until a timestamp's problems have all arrived
     /// (the input frontier passes it), sorts them by id and samples them in fixed blocks: the
     /// batches depend on ids alone, never on arrival order. Problems back from the label stage
     /// with probes get `rollouts` continuations per probe instead.
@@ -34,8 +37,8 @@ impl<'scope, T: Timestamp> SampleAttempts<'scope, T> for StreamVec<'scope, T, Wi
         rollouts: u32,
         progress: Arc<Progress>,
     ) -> StreamVec<'scope, T, Wire<ProblemWork>> {
-        let by_id = Exchange::new(|w: &Wire<ProblemWork>| mull_data::ids::route(&w.problem.id));
-        self.unary_frontier(by_id, "SampleAttempts", move |_, _| {
+        let by_index = Exchange::new(|w: &Wire<ProblemWork>| w.problem.index);
+        self.unary_frontier(by_index, "SampleAttempts", move |_, _| {
             let mut stash = Stash::default();
             move |(input, frontier), output| {
                 let port = output.output_index();

@@ -248,7 +248,13 @@ fn named_tuples(
 /// Drops sentence punctuation and unit words after the answer; returns the unit words.
 fn strip_trailing(toks: &mut Vec<Token>) -> Option<String> {
     const ENDS: [&str; 4] = [".", ";", "!", "°"];
-    // A degree sign is a unit too, so that `30^\circ` is not `30` radians.
+    // A degree sign is a unit too, so that `30^\circ` is not `30` radians; but not after a
+    // function or π, where it changes the value (`\sin 30^\circ` is not `\sin 30`, `\pi^\circ`
+    // is not π): such an answer keeps its sign and does not parse.
+    let angle_inside = toks.iter().any(|t| {
+        matches!(&t.tok, Tok::Word(w) if w == "\\pi"
+            || ["sin", "cos", "tan", "cot", "sec", "csc"].contains(&w.trim_start_matches('\\')))
+    });
     let mut degrees = false;
     while let Some(Token {
         tok: Tok::Other(s), ..
@@ -267,7 +273,7 @@ fn strip_trailing(toks: &mut Vec<Token>) -> Option<String> {
         let ellipsis = s == "."
             && toks.len() >= 2
             && matches!(&toks[toks.len() - 2].tok, Tok::Other(p) if p == ".");
-        if !ENDS.contains(&s.as_str()) || touches_value || ellipsis {
+        if !ENDS.contains(&s.as_str()) || touches_value || ellipsis || (s == "°" && angle_inside) {
             break;
         }
         if s == "°" {
@@ -278,7 +284,9 @@ fn strip_trailing(toks: &mut Vec<Token>) -> Option<String> {
     // `90^\circ` and `90^{\circ}`.
     let n = toks.len();
     let circ = |t: &Token| matches!(&t.tok, Tok::Word(w) if w == "\\circ");
-    if n >= 2 && circ(&toks[n - 1]) && toks[n - 2].tok == Tok::Caret {
+    if angle_inside {
+        // Left in place (see above).
+    } else if n >= 2 && circ(&toks[n - 1]) && toks[n - 2].tok == Tok::Caret {
         toks.truncate(n - 2);
         degrees = true;
     } else if n >= 4

@@ -273,11 +273,6 @@ pub fn closing_number(text: &str) -> Option<String> {
     }
 }
 
-/// The labels of a problem's parts, as `(a)` names them between boxed answers.
-const PART_LABELS: &[&str] = &[
-    "a", "b", "c", "d", "e", "f", "i", "ii", "iii", "iv", "v", "vi",
-];
-
 /// The contents of the `\boxed{}` answers that end the text, when there are several in a row
 /// separated only by commas, `and`, `or` and layout (`\boxed{1} and \boxed{2}`): joined by
 /// commas, they form a list. `None` when the last box stands alone.
@@ -310,27 +305,20 @@ pub fn trailing_boxes(text: &str) -> Option<String> {
         let filler = between
             .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '$' | '.'))
             .all(|w| {
-                // `\boxed{(3, 3)} \text{ for part (a) and } \boxed{(1, 1)}`: the parts' answers.
-                let part_label = w
-                    .strip_prefix('(')
-                    .and_then(|l| l.strip_suffix(')'))
-                    .is_some_and(|l| PART_LABELS.contains(&l));
-                part_label
-                    || matches!(w, "for" | "part" | "\\text{" | "}")
-                    || matches!(
-                        w,
-                        "" | "and"
-                            | "or"
-                            | "\\quad"
-                            | "\\text{and}"
-                            | "\\text{or}"
-                            | "\\("
-                            | "\\)"
-                            | "\\["
-                            | "\\]"
-                            | "\\)\\("
-                            | "\\],"
-                    )
+                matches!(
+                    w,
+                    "" | "and"
+                        | "or"
+                        | "\\quad"
+                        | "\\text{and}"
+                        | "\\text{or}"
+                        | "\\("
+                        | "\\)"
+                        | "\\["
+                        | "\\]"
+                        | "\\)\\("
+                        | "\\],"
+                )
             });
         let name = name_before(&text[..prev.0]);
         if !filler || name.is_some() != next_name.is_some() {

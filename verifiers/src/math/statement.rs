@@ -123,7 +123,12 @@ pub(super) fn single(toks: &[Token], depth: usize) -> Result<MathValue, MathErro
     // `f(x) = 1`: the left side is the asked quantity, a single application.
     if let [lhs, rhs] = sides.as_slice() {
         if let Ok(l) = parse_tokens(lhs) {
-            if let Some(a) = l.as_atom().filter(|a| a.contains('(')) {
+            // Not a built-in function: `\sin x = 2` is an equation to solve.
+            let named = |a: &&super::symbolic::Atom| {
+                a.split_once('(')
+                    .is_some_and(|(head, _)| !super::symbolic::is_builtin_function(head))
+            };
+            if let Some(a) = l.as_atom().filter(named) {
                 let v = element(rhs, depth + 1)?;
                 if !v.as_sym().is_some_and(|s| s.mentions(a)) {
                     return Ok(MathValue::Named(vec![(a.to_string(), v)]));

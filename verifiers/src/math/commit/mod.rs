@@ -122,6 +122,8 @@ fn scope<'a>(line: &'a str, ends: &[usize]) -> &'a str {
 /// result runs into a capitalised word ([`unpunctuated_ends`]).
 fn sentence_ends(line: &str) -> Vec<usize> {
     line.match_indices(['.', '?', '!', ';'])
+        // An ellipsis trails off rather than ends (`maybe 18... so it is`).
+        .filter(|&(i, _)| !line[..i].ends_with('.') && !line[i + 1..].starts_with('.'))
         .filter_map(|(i, _)| {
             let rest = &line[i + 1..];
             let after = rest
@@ -234,12 +236,19 @@ fn doubtful(text: &str) -> bool {
         let extreme = w == "possible" && i > 0 && SUPERLATIVES.contains(&ws[i - 1]);
         // `the number of points that could be in the domain is 19`: what is counted, not a
         // hedge on the count (`it could be 19` is one).
+        // No number or math between `could` and that verb: `The count, which could be 20, is
+        // 19` names another value.
+        let verb = ws[i + 1..]
+            .iter()
+            .position(|v| ["is", "are", "was", "were"].contains(v));
         let relative = w == "could"
-            && i > 0
+            && i > 1
             && ["that", "which"].contains(&ws[i - 1])
-            && ws[i + 1..]
-                .iter()
-                .any(|v| ["is", "are", "was", "were"].contains(v));
+            && verb.is_some_and(|k| {
+                ws[i + 1..i + 1 + k]
+                    .iter()
+                    .all(|v| !v.chars().any(|c| c.is_ascii_digit()))
+            });
         // `the angle between the lines`: a place, not a range of answers (`between 4 and 5`);
         // a range of counted things far from the answer belongs to the question (`the years
         // between 2000 and 3000 that ... is`; not `is in between 4 and 6, so the midpoint:`).
@@ -321,15 +330,28 @@ fn committed_before(before: &str) -> bool {
     ends.insert(0, sentence);
     let clause = ends.last().map_or(line, |&at| &line[at..]);
     let states_a_number = ends[1..].iter().any(|&at| {
-        line[..at]
-            .trim_end_matches(|c: char| c.is_whitespace() || "$.,;%)".contains(c))
-            .trim_end_matches("\\%")
-            .ends_with(|c: char| c.is_ascii_digit())
+        let mut head = &line[..at];
+        loop {
+            let before = head.len();
+            head = head
+                .trim_end_matches(|c: char| c.is_whitespace() || "$.,;%)}".contains(c))
+                .trim_end_matches("\\%");
+            if head.len() == before {
+                break;
+            }
+        }
+        head.ends_with(|c: char| c.is_ascii_digit())
     });
+    // `a total of 20 apples, a total of`: the same lead-in twice in a sentence lists values.
+    let lead_in = format!("{previous} {last_word}");
+    let repeated = lower
+        .get(sentence..)
+        .is_some_and(|s| s.matches(lead_in.as_str()).count() > 1);
     let named_quantity = ((last_word == "of" && QUANTITY_NOUNS.contains(&previous))
         || (last_word == "by" && CHANGE_VERBS.contains(&previous)))
         && !clause.bytes().any(|b| b.is_ascii_digit())
-        && !states_a_number;
+        && !states_a_number
+        && !repeated;
     named_quantity
         || variable_in(before).is_some()
         || LEAD_INS.iter().any(|lead| {

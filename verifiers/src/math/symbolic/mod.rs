@@ -23,7 +23,7 @@ use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
 
 use super::MathError;
-pub(crate) use parse::{greek_name, parse as parse_tokens};
+pub(crate) use parse::{greek_name, is_builtin_function, parse as parse_tokens};
 pub(crate) use poly::{Atom, Poly};
 
 /// An exact symbolic value: `num / den`, the denominator never zero and, when it has no atoms,
@@ -123,6 +123,19 @@ impl Sym {
     /// Whether the variable or constant `name` occurs (not counting inside function arguments).
     pub fn mentions(&self, name: &str) -> bool {
         self.num.mentions(name) || self.den.mentions(name)
+    }
+
+    /// `q` when the value is `q·π` for a rational `q`.
+    pub(crate) fn pi_multiple(&self) -> Option<BigRational> {
+        if !self.den.is_one() {
+            return None;
+        }
+        self.num.pi_multiple()
+    }
+
+    /// Whether a sine or cosine occurs (not counting inside function arguments).
+    pub(crate) fn has_trig(&self) -> bool {
+        self.num.has_trig() || self.den.has_trig()
     }
 
     /// Whether the value is a polynomial (no denominator with atoms).

@@ -213,20 +213,10 @@ impl Parser<'_> {
         match &t.tok {
             Tok::Num { value, .. } => Ok(Sym::rational(value.clone())),
             Tok::Var(name) => {
-                let call = (matches!(name.as_str(), "f" | "g" | "h")
-                    || name.chars().all(|c| c.is_ascii_uppercase()))
-                    && matches!(
-                        self.peek_at(0),
-                        Some(Token {
-                            tok: Tok::LParen,
-                            space_before: false,
-                            ..
-                        })
-                    );
-                if call {
-                    self.pos += 1;
-                    let arg = self.group(&Tok::RParen)?;
-                    return Ok(atom(&format!("{name}({arg})")));
+                if matches!(name.as_str(), "f" | "g" | "h")
+                    || name.chars().all(|c| c.is_ascii_uppercase())
+                {
+                    return self.maybe_call(name);
                 }
                 Ok(atom(name))
             }
@@ -271,8 +261,9 @@ impl Parser<'_> {
         }
         // `\theta`: a variable, named by its letter (no plain word of three letters or more
         // becomes an atom, so `theta` cannot collide).
-        if is_greek(w) {
-            return Ok(atom(&w[1..]));
+        if let Some(name) = greek_name(w) {
+            // `\zeta(3)`, `\varphi(n)`: a function named by its letter, as `f(x)` is.
+            return self.maybe_call(name);
         }
         if is_function(w) {
             return self.apply(w.trim_start_matches('\\'));
@@ -304,6 +295,25 @@ impl Parser<'_> {
         Err(MathError::UnknownSymbol(w.to_string()))
     }
 
+    /// `name(arg)` when a bracket touches the name (`f(x)`, not `f (x)`, which multiplies),
+    /// else the variable `name`.
+    fn maybe_call(&mut self, name: &str) -> Result<Sym, MathError> {
+        let touching = matches!(
+            self.peek_at(0),
+            Some(Token {
+                tok: Tok::LParen,
+                space_before: false,
+                ..
+            })
+        );
+        if !touching {
+            return Ok(atom(name));
+        }
+        self.pos += 1;
+        let arg = self.group(&Tok::RParen)?;
+        Ok(atom(&format!("{name}({arg})")))
+    }
+
     /// A function application after its name: `\sin^2 x`, `\log_2(8)`, `\ln(x+1)`.
     fn apply(&mut self, name: &str) -> Result<Sym, MathError> {
         let mut power = None;
@@ -330,6 +340,11 @@ impl Parser<'_> {
             Some(Tok::LParen | Tok::LBrace | Tok::LBracket) => self.guarded(Self::primary)?,
             _ => self.guarded(Self::chain)?,
         };
+        if undefined(&fname, &arg) {
+            // `\tan\frac{\pi}{2}`, `\ln 0`: an atom of no value would still cancel
+            // (`5 + \tan\frac{\pi}{2} - \tan\frac{\pi}{2}`) or vanish times zero.
+            return Err(MathError::Syntax(format!("{fname} is undefined at {arg}")));
+        }
         let v = match fname.as_str() {
             "exp" => exp_of(&arg),
             "tan" | "cot" | "sec" | "csc" if arg.is_polynomial() && arg.num.in_variables() => {
@@ -390,13 +405,59 @@ fn letter(t: &str) -> Option<&str> {
     (t.len() == 1 && t.bytes().all(|b| b.is_ascii_alphabetic())).then_some(t)
 }
 
+/// Whether `fname` has no real value at a rational or rational multiple of π: tan and sec at
+/// odd multiples of π/2, cot and csc at multiples of π (and 0), logarithms at or below zero or
+/// to a base that is not positive or is 1, arcsin and arccos beyond ±1. Other arguments are not
+/// judged (and stay atoms that only cancel with themselves).
+fn undefined(fname: &str, arg: &Sym) -> bool {
+    let (q, pi) = match arg.as_rational() {
+        Some(q) => (q, false),
+        None => match arg.pi_multiple() {
+            Some(q) => (q, true),
+            None => return false,
+        },
+    };
+    let half = BigRational::new(BigInt::from(1), BigInt::from(2));
+    let log_base = fname
+        .strip_prefix("log_")
+        .map(|b| b.parse::<BigRational>().ok());
+    match fname {
+        "tan" | "sec" => pi && (&q - &half).is_integer(),
+        "cot" | "csc" => q.is_zero() || (pi && q.is_integer()),
+        "ln" | "log" | "lg" => !q.is_positive(),
+        // |q·π| > 1 from |q| > 0.318 (1/π = 0.3183…): a sliver near 1/π is refused too.
+        "arcsin" | "arccos" if pi => {
+            q.abs() > BigRational::new(BigInt::from(318), BigInt::from(1000))
+        }
+        "arcsin" | "arccos" => q.abs() > BigRational::from_integer(BigInt::from(1)),
+        _ => match log_base {
+            Some(Some(b)) => {
+                !q.is_positive()
+                    || !b.is_positive()
+                    || b == BigRational::from_integer(BigInt::from(1))
+            }
+            // A base that is not a number (`\log_b`): the argument must still be positive.
+            Some(None) => !q.is_positive(),
+            None => false,
+        },
+    }
+}
+
 fn is_greek(w: &str) -> bool {
     greek_name(w).is_some()
 }
 
-/// The variable a Greek letter's command names (`\theta` → `theta`).
+/// The variable a Greek letter's command names (`\theta` → `theta`); a letter's variant
+/// form is the same letter (`\vartheta` is `theta`), so `\theta - \vartheta` is zero.
 pub(crate) fn greek_name(w: &str) -> Option<&str> {
-    w.strip_prefix('\\').filter(|l| GREEK.contains(l))
+    let letter = w.strip_prefix('\\').filter(|l| GREEK.contains(l))?;
+    Some(letter.strip_prefix("var").unwrap_or(letter))
+}
+
+/// Whether an application's name is a built-in function (`sin`, `log_2`, a root or power),
+/// not one the answer names (`f`, `\phi`).
+pub(crate) fn is_builtin_function(head: &str) -> bool {
+    is_function(head) || head.starts_with("log_") || ["root", "pow"].contains(&head)
 }
 
 fn is_function(w: &str) -> bool {
@@ -415,7 +476,9 @@ fn root_of(x: &Sym, n: u32) -> Result<Sym, MathError> {
     }
     // `\sqrt{-1-x^2}`: an even root of something that is negative for large x may be nowhere
     // real; refused rather than kept as an atom that could cancel (`\sqrt{-1-x^2} \cdot 0`).
-    if n.is_multiple_of(2) && x.leading_sign() < 0 {
+    // A sine or cosine bounds its expression without its leading coefficient saying so
+    // (`-1 - \sin^2 x` is `\cos^2 x - 2`): an even root of one is refused outright.
+    if n.is_multiple_of(2) && (x.leading_sign() < 0 || x.has_trig()) {
         return Err(MathError::NotRational(format!(
             "an even root of {x}, negative for large values"
         )));

@@ -301,7 +301,7 @@ impl Poly {
     /// integral domain (`x² + y² - 1` is irreducible), so fractions still compare by
     /// cross-multiplication. Degrees do not grow; terms are bounded as everywhere.
     fn reduce_sines(self) -> Result<Self, MathError> {
-        let is_sine_power = |(a, k): &(Atom, u32)| *k >= 2 && a.starts_with("sin(");
+        let is_sine_power = |(a, k): &(Atom, u32)| *k >= 2 && plain_trig(a, "sin(");
         if !self.terms.keys().any(|m| m.atoms.iter().any(is_sine_power)) {
             return Ok(self);
         }
@@ -342,7 +342,29 @@ impl Poly {
     /// identically zero.
     pub fn in_variables(&self) -> bool {
         let atoms = || self.terms.keys().flat_map(|m| m.atoms.iter());
-        atoms().all(|(a, _)| is_variable(a) || &**a == "π") && atoms().any(|(a, _)| is_variable(a))
+        // `i` may be the imaginary unit (`\csc(i^2 + 1)` is csc 0).
+        let variable = |a: &str| is_variable(a) && a != "i";
+        atoms().all(|(a, _)| variable(a) || &**a == "π") && atoms().any(|(a, _)| variable(a))
+    }
+
+    /// `q` when the polynomial is the single term `q·π`.
+    pub fn pi_multiple(&self) -> Option<BigRational> {
+        let mut it = self.terms.iter();
+        match (it.next(), it.next()) {
+            (Some((m, c)), None) if m.radicals.is_empty() => match m.atoms.as_slice() {
+                [(a, 1)] if &**a == "π" => Some(c.clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Whether a sine or cosine atom occurs.
+    pub fn has_trig(&self) -> bool {
+        self.terms
+            .keys()
+            .flat_map(|m| m.atoms.iter())
+            .any(|(a, _)| a.starts_with("sin(") || a.starts_with("cos("))
     }
 
     /// `self^k`, by squaring.
@@ -415,6 +437,22 @@ impl Poly {
     pub fn is_single_term(&self) -> bool {
         self.terms.len() == 1
     }
+}
+
+/// Whether `a` is `name` (`sin(`) applied to a plain argument: no application, root or
+/// division by a variable inside (`sin(1/2*x + π)`, not `sin(ln(0))`, `sin(tan(1/2*π))` or
+/// `sin(1/x)`), so that the
+/// argument is a real number wherever its variables are, and the Pythagorean identity holds.
+fn plain_trig(a: &str, name: &str) -> bool {
+    a.strip_prefix(name)
+        .and_then(|r| r.strip_suffix(')'))
+        .is_some_and(|arg| {
+            // `1/2*x` divides by a number; `1/x` by a variable, which may be zero.
+            !arg.contains(['(', ')'])
+                && arg
+                    .match_indices('/')
+                    .all(|(i, _)| arg[i + 1..].starts_with(|c: char| c.is_ascii_digit()))
+        })
 }
 
 /// A variable's name: letters, digits and `_`, starting with a letter; not `e` (Euler's number).
