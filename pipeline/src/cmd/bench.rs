@@ -60,6 +60,10 @@ pub enum Bench {
         /// shared machine hits both alike.
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
         rounds: u64,
+        /// Where the runs write (default: the system's temporary directory). On a RAM file
+        /// system (`/dev/shm`) the figures are the dataflow's own, without the disk's.
+        #[arg(long)]
+        scratch: Option<PathBuf>,
     },
     /// Training tokens/s and model FLOP utilisation of a ~3M and a ~25M-parameter student
     /// (forward, backward and AdamW on synthetic batches) against the f32 matmul rate measured
@@ -146,9 +150,15 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
             attempts,
             model_problems,
             rounds,
+            scratch,
         } => {
             use mull_pipeline::jobs::bench;
-            let scratch = tempfile::tempdir().context("a scratch directory")?;
+            let scratch = match &scratch {
+                Some(dir) => tempfile::tempdir_in(dir)
+                    .with_context(|| format!("a scratch directory in {}", dir.display()))?,
+                None => tempfile::tempdir().context("a scratch directory")?,
+            };
+            say!("runs write under {}", scratch.path().display());
             say!(
                 "{}",
                 bench::bench_throughput(scratch.path(), problems, rounds)?
