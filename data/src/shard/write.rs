@@ -76,7 +76,43 @@ impl<W: Write> Write for Hashing<W> {
 
 enum Sink {
     Plain(Hashing<BufWriter<File>>),
-    Zstd(zstd::stream::write::Encoder<'static, Hashing<BufWriter<File>>>),
+    Zstd(zstd::stream::zio::Writer<Hashing<BufWriter<File>>, ZstdContext>),
+}
+
+type ZstdContext = zstd::stream::raw::Encoder<'static>;
+
+thread_local! {
+    /// Compression contexts that finished shards leave for the next shard on their thread. A
+    /// context is megabytes that zstd allocates (through the C allocator) and clears, and a
+    /// run writes five shards a block: made afresh for each, they were page faults on every
+    /// shard. A context reset for a new frame keeps its parameters and writes the same bytes as
+    /// a new one.
+    static CONTEXTS: std::cell::RefCell<Vec<ZstdContext>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A context from this thread's pool, or a new one: level [`ZSTD_LEVEL`], with the frame's
+/// own checksum, which catches damage even where no sidecar is kept.
+fn zstd_context() -> std::io::Result<ZstdContext> {
+    if let Some(context) = CONTEXTS.with(|c| c.borrow_mut().pop()) {
+        return Ok(context);
+    }
+    let mut context = ZstdContext::new(ZSTD_LEVEL)?;
+    context.set_parameter(zstd::stream::raw::CParameter::ChecksumFlag(true))?;
+    Ok(context)
+}
+
+/// Returns a context whose frame has ended to this thread's pool (a few at most: one is
+/// in use at a time per writer).
+fn recycle(mut context: ZstdContext) {
+    use zstd::stream::raw::Operation;
+    if context.reinit().is_ok() {
+        CONTEXTS.with(|c| {
+            let mut pool = c.borrow_mut();
+            if pool.len() < 4 {
+                pool.push(context);
+            }
+        });
+    }
 }
 
 /// Writes records to a temporary file beside `path` and renames it into place on
@@ -202,11 +238,8 @@ impl ShardWriter {
             renamed: false,
         };
         writer.sink = Some(if options.zstd {
-            let mut enc = zstd::stream::write::Encoder::new(hashing, ZSTD_LEVEL)
-                .map_err(io_err(&writer.tmp))?;
-            // The frame's own checksum catches damage even where no sidecar is kept.
-            enc.include_checksum(true).map_err(io_err(&writer.tmp))?;
-            Sink::Zstd(enc)
+            let context = zstd_context().map_err(io_err(&writer.tmp))?;
+            Sink::Zstd(zstd::stream::zio::Writer::new(hashing, context))
         } else {
             Sink::Plain(hashing)
         });
@@ -261,7 +294,12 @@ impl ShardWriter {
         }
         let hashing = match self.sink.take() {
             Some(Sink::Plain(h)) => h,
-            Some(Sink::Zstd(enc)) => enc.finish().map_err(io_err(&self.tmp))?,
+            Some(Sink::Zstd(mut enc)) => {
+                enc.finish().map_err(io_err(&self.tmp))?;
+                let (hashing, context) = enc.into_inner();
+                recycle(context);
+                hashing
+            }
             None => unreachable_sink(&self.path)?,
         };
         let Hashing {
