@@ -253,7 +253,7 @@ fn strip_trailing(toks: &mut Vec<Token>) -> Option<String> {
     // is not π): such an answer keeps its sign and does not parse.
     let angle_inside = toks.iter().any(|t| {
         matches!(&t.tok, Tok::Word(w) if w == "\\pi"
-            || ["sin", "cos", "tan", "cot", "sec", "csc"].contains(&w.trim_start_matches('\\')))
+            || super::symbolic::is_builtin_function(w.trim_start_matches('\\')))
     });
     let mut degrees = false;
     while let Some(Token {

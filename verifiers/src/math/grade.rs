@@ -147,6 +147,21 @@ fn grade_unbudgeted(gold: &str, pred_text: &str, opts: MathOptions) -> MathGrade
             return MathGrade::fail(Some(&gold_v), None, format!("prediction: {e}"), limit);
         }
     };
+    // `\pi \text{ degrees}`, `\arctan(1) deg`: degrees of a value in radians' terms (π, a
+    // function) are not that value, and the angle itself is not understood.
+    let degrees = |u: &str| ["degree", "deg", "°"].contains(&unit_key(u).as_str());
+    if pred_unit.as_deref().is_some_and(degrees) && gold_unit.as_deref().is_none_or(|u| !degrees(u))
+    {
+        let shown = pred_v.to_string();
+        if shown.contains('π') || shown.contains('(') {
+            return MathGrade::fail(
+                Some(&gold_v),
+                Some(&pred_v),
+                "prediction: degrees of an expression with π or a function".into(),
+                false,
+            );
+        }
+    }
     let pred_v = decimal_comma(&gold_v, pred_v, pred_text, opts);
     let (g, p) = (bounded(&gold_v), bounded(&pred_v));
     if let (Some(gu), Some(pu)) = (&gold_unit, &pred_unit) {

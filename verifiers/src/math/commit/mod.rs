@@ -12,12 +12,13 @@
 //!   are handed back so that a unit written outside the box still counts.
 //! - **Later** lines: no retraction ([`RETRACTIONS`]) and no other answer marker.
 
+mod quantity;
 mod words;
 
 use super::extract::before_chat_token;
+use quantity::named_quantity;
 use words::{
-    CHANGE_VERBS, CLOSERS, CONCLUSIONS, DOUBTS, HEDGES, LEAD_INS, NOT_UNITS, QUANTITY_NOUNS,
-    RETRACTIONS, SCALING, SUPERLATIVES,
+    CLOSERS, CONCLUSIONS, DOUBTS, HEDGES, LEAD_INS, NOT_UNITS, RETRACTIONS, SCALING, SUPERLATIVES,
 };
 pub(crate) use words::{NUMBER_WORDS, SHORT_UNITS};
 
@@ -123,7 +124,10 @@ fn scope<'a>(line: &'a str, ends: &[usize]) -> &'a str {
 fn sentence_ends(line: &str) -> Vec<usize> {
     line.match_indices(['.', '?', '!', ';'])
         // An ellipsis trails off rather than ends (`maybe 18... so it is`).
-        .filter(|&(i, _)| !line[..i].ends_with('.') && !line[i + 1..].starts_with('.'))
+        .filter(|&(i, _)| {
+            let (head, rest) = (line[..i].trim_end(), line[i + 1..].trim_start());
+            !head.ends_with(['.', '!', ';']) && !rest.starts_with(['.', '!', ';'])
+        })
         .filter_map(|(i, _)| {
             let rest = &line[i + 1..];
             let after = rest
@@ -247,7 +251,7 @@ fn doubtful(text: &str) -> bool {
             && verb.is_some_and(|k| {
                 ws[i + 1..i + 1 + k]
                     .iter()
-                    .all(|v| !v.chars().any(|c| c.is_ascii_digit()))
+                    .all(|v| !words::states_number(v))
             });
         // `the angle between the lines`: a place, not a range of answers (`between 4 and 5`);
         // a range of counted things far from the answer belongs to the question (`the years
@@ -295,7 +299,9 @@ fn committed_before(before: &str) -> bool {
             .map(strip_open_delimiters)
             .find(|l| !l.trim().is_empty())
             .unwrap_or("");
-        return !doubtful(scope(last, &sentence_ends(last)));
+        // `a total of 20 apples, a total of\n\boxed{28}`: a lead-in there is judged as in the
+        // answer's own line.
+        return !doubtful(scope(last, &sentence_ends(last))) && named_quantity(last) != Some(false);
     }
 
     let lower = line.to_lowercase();
@@ -305,53 +311,7 @@ fn committed_before(before: &str) -> bool {
         .unwrap_or("")
         .trim_start_matches("**")
         .trim_end_matches("**");
-    // `a total loss of \boxed{28}`, `increases by 100%`: a quantity's name, or a change, and
-    // its preposition (not `half of`, `the square root of`, `divided by`).
-    let mut last_two = lower.split_whitespace().rev();
-    let (last_word, previous) = (last_two.next().unwrap_or(""), last_two.next().unwrap_or(""));
-    // Only in a clause without other numbers, after clauses of its sentence none of which
-    // ends on a number (`a total of 20, case 2 a total of 28` and `The answer is 6, a total
-    // of` list answers; `its value becomes $.72x$, making for a total loss of` computes, then
-    // names; an earlier sentence is done with: `We get 6. So it increases by`).
-    let sentence = sentence_ends(line)
-        .into_iter()
-        .rfind(|&e| {
-            let head = line[..e].trim_end_matches(|c: char| c.is_whitespace() || c == '$');
-            !head
-                .trim_end_matches("\\]")
-                .trim_end_matches("\\)")
-                .ends_with(';')
-        })
-        .unwrap_or(0);
-    let mut ends: Vec<usize> = line[sentence..]
-        .match_indices([',', ';'])
-        .map(|(i, _)| sentence + i)
-        .collect();
-    ends.insert(0, sentence);
-    let clause = ends.last().map_or(line, |&at| &line[at..]);
-    let states_a_number = ends[1..].iter().any(|&at| {
-        let mut head = &line[..at];
-        loop {
-            let before = head.len();
-            head = head
-                .trim_end_matches(|c: char| c.is_whitespace() || "$.,;%)}".contains(c))
-                .trim_end_matches("\\%");
-            if head.len() == before {
-                break;
-            }
-        }
-        head.ends_with(|c: char| c.is_ascii_digit())
-    });
-    // `a total of 20 apples, a total of`: the same lead-in twice in a sentence lists values.
-    let lead_in = format!("{previous} {last_word}");
-    let repeated = lower
-        .get(sentence..)
-        .is_some_and(|s| s.matches(lead_in.as_str()).count() > 1);
-    let named_quantity = ((last_word == "of" && QUANTITY_NOUNS.contains(&previous))
-        || (last_word == "by" && CHANGE_VERBS.contains(&previous)))
-        && !clause.bytes().any(|b| b.is_ascii_digit())
-        && !states_a_number
-        && !repeated;
+    let named_quantity = named_quantity(line) == Some(true);
     named_quantity
         || variable_in(before).is_some()
         || LEAD_INS.iter().any(|lead| {

@@ -538,3 +538,46 @@ pub(super) const NOT_UNITS: &[&str] = &[
     "minus",
     "equals",
 ];
+
+/// Cardinal numbers in words (`twenty`, and the parts of `twenty-one`).
+const CARDINALS: &[&str] = &[
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "sixty",
+    "seventy",
+    "eighty",
+    "ninety",
+];
+
+/// Whether a lower-case word states a number: digits, a cardinal (`twenty`, `twenty-one`) or a
+/// word of [`NUMBER_WORDS`] (`dozen`, `million`).
+pub(super) fn states_number(w: &str) -> bool {
+    w.chars().any(|c| c.is_ascii_digit()) || number_word(w)
+}
+
+/// Whether a lower-case word is a number in words (`twenty`, `twenty-one`, `dozen`).
+pub(super) fn number_word(w: &str) -> bool {
+    NUMBER_WORDS.contains(&w) || w.split('-').any(|part| CARDINALS.contains(&part))
+}

@@ -133,6 +133,31 @@ impl Sym {
         self.num.pi_multiple()
     }
 
+    /// Whether a variable occurs, inside applications too.
+    pub(crate) fn mentions_variable(&self) -> bool {
+        self.num.has_variable() || self.den.has_variable()
+    }
+
+    /// The sign of a value that is one term, a rational times radicals and powers of π (no
+    /// `e`, no application): `None` for any other value.
+    pub(crate) fn single_term_sign(&self) -> Option<i32> {
+        if !self.den.is_one() {
+            return None;
+        }
+        self.num.single_term_sign()
+    }
+
+    /// Whether the value has atoms but no variable in them (`π - 4`, `\ln 2`): a real constant
+    /// whose sign the algebra does not know.
+    pub(crate) fn is_atom_constant(&self) -> bool {
+        !self.is_constant() && !self.num.has_variable() && !self.den.has_variable()
+    }
+
+    /// Whether the value is one term, a positive rational times powers of π and e.
+    pub(crate) fn positive_pi_e(&self) -> bool {
+        self.den.is_one() && self.num.positive_pi_e()
+    }
+
     /// Whether a sine or cosine occurs (not counting inside function arguments).
     pub(crate) fn has_trig(&self) -> bool {
         self.num.has_trig() || self.den.has_trig()

@@ -405,41 +405,63 @@ fn letter(t: &str) -> Option<&str> {
     (t.len() == 1 && t.bytes().all(|b| b.is_ascii_alphabetic())).then_some(t)
 }
 
-/// Whether `fname` has no real value at a rational or rational multiple of π: tan and sec at
-/// odd multiples of π/2, cot and csc at multiples of π (and 0), logarithms at or below zero or
-/// to a base that is not positive or is 1, arcsin and arccos beyond ±1. Other arguments are not
-/// judged (and stay atoms that only cancel with themselves).
+/// Whether `fname` may have no real value at `arg`, where that is decided exactly: tan and sec
+/// at odd multiples of π/2, cot and csc at multiples of π (and 0), logarithms at or below zero
+/// or to a base that is not positive or is 1, arcsin and arccos beyond ±1, all at rationals
+/// and rational multiples of π. Any other constant argument of these functions is refused
+/// unless its sign settles it (one term: a rational times radicals and powers of π, as in
+/// `\ln(2\pi)` or `\tan\sqrt2`), since an atom of no value would still cancel (`5 +
+/// \tan\frac{\pi}{2} - \tan\frac{\pi}{2}`) or vanish times zero. Arguments with variables are
+/// not judged.
 fn undefined(fname: &str, arg: &Sym) -> bool {
-    let (q, pi) = match arg.as_rational() {
-        Some(q) => (q, false),
-        None => match arg.pi_multiple() {
-            Some(q) => (q, true),
-            None => return false,
-        },
+    let restricted = matches!(
+        fname,
+        "tan" | "sec" | "cot" | "csc" | "ln" | "log" | "lg" | "arcsin" | "arccos"
+    ) || fname.starts_with("log_");
+    if !restricted {
+        return false;
+    }
+    let one = BigRational::from_integer(BigInt::from(1));
+    let base_bad = fname
+        .strip_prefix("log_")
+        .is_some_and(|b| match b.parse::<BigRational>() {
+            Ok(b) => !b.is_positive() || b == one,
+            // `\log_b x`: a variable base; any other (`\log_{\cos\pi}`) is not judged, so refused.
+            Err(_) => !(super::poly::is_variable(b) || b == "e" || b == "π"),
+        });
+    if base_bad {
+        return true;
+    }
+    let exact = match arg.as_rational() {
+        Some(q) => Some((q, false)),
+        None => arg.pi_multiple().map(|q| (q, true)),
+    };
+    let Some((q, pi)) = exact else {
+        if arg.mentions_variable() {
+            return false;
+        }
+        // A constant of another shape: one term whose sign is its coefficient's, with no `e`
+        // (π/e is not known to be irrational, so `\tan e` is not known to be defined).
+        let Some(sign) = arg.single_term_sign() else {
+            return true;
+        };
+        return match fname {
+            "arcsin" | "arccos" => true,
+            "tan" | "sec" | "cot" | "csc" => false,
+            _ => sign <= 0,
+        };
     };
     let half = BigRational::new(BigInt::from(1), BigInt::from(2));
-    let log_base = fname
-        .strip_prefix("log_")
-        .map(|b| b.parse::<BigRational>().ok());
     match fname {
         "tan" | "sec" => pi && (&q - &half).is_integer(),
         "cot" | "csc" => q.is_zero() || (pi && q.is_integer()),
-        "ln" | "log" | "lg" => !q.is_positive(),
         // |q·π| > 1 from |q| > 0.318 (1/π = 0.3183…): a sliver near 1/π is refused too.
         "arcsin" | "arccos" if pi => {
             q.abs() > BigRational::new(BigInt::from(318), BigInt::from(1000))
         }
-        "arcsin" | "arccos" => q.abs() > BigRational::from_integer(BigInt::from(1)),
-        _ => match log_base {
-            Some(Some(b)) => {
-                !q.is_positive()
-                    || !b.is_positive()
-                    || b == BigRational::from_integer(BigInt::from(1))
-            }
-            // A base that is not a number (`\log_b`): the argument must still be positive.
-            Some(None) => !q.is_positive(),
-            None => false,
-        },
+        "arcsin" | "arccos" => q.abs() > one,
+        // The logarithms.
+        _ => !q.is_positive(),
     }
 }
 
@@ -478,7 +500,12 @@ fn root_of(x: &Sym, n: u32) -> Result<Sym, MathError> {
     // real; refused rather than kept as an atom that could cancel (`\sqrt{-1-x^2} \cdot 0`).
     // A sine or cosine bounds its expression without its leading coefficient saying so
     // (`-1 - \sin^2 x` is `\cos^2 x - 2`): an even root of one is refused outright.
-    if n.is_multiple_of(2) && (x.leading_sign() < 0 || x.has_trig()) {
+    // A constant with π, e or an application in it has a sign this algebra cannot read off
+    // (`\sqrt{\pi - 4}`, `\sqrt{\ln\frac{1}{2}}`) unless it is a positive multiple of a
+    // product of π and e.
+    if n.is_multiple_of(2)
+        && (x.leading_sign() < 0 || x.has_trig() || (x.is_atom_constant() && !x.positive_pi_e()))
+    {
         return Err(MathError::NotRational(format!(
             "an even root of {x}, negative for large values"
         )));

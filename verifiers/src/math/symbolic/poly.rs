@@ -359,6 +359,41 @@ impl Poly {
         }
     }
 
+    /// Whether a variable occurs, inside applications too (`x` in `sin(x)`).
+    pub fn has_variable(&self) -> bool {
+        self.terms
+            .keys()
+            .flat_map(|m| m.atoms.iter())
+            .any(|(a, _)| {
+                a.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .any(|w| is_variable(w) && !super::parse::is_builtin_function(w))
+            })
+    }
+
+    /// Whether the polynomial is one term, a positive rational (radicals allowed) times powers
+    /// of π and e.
+    pub fn positive_pi_e(&self) -> bool {
+        let mut it = self.terms.iter();
+        match (it.next(), it.next()) {
+            (Some((m, c)), None) => {
+                c.is_positive() && m.atoms.iter().all(|(a, _)| &**a == "π" || &**a == "e")
+            }
+            _ => false,
+        }
+    }
+
+    /// The sign of a single term whose only atom is π (radicals allowed): `None` otherwise.
+    pub fn single_term_sign(&self) -> Option<i32> {
+        let mut it = self.terms.iter();
+        match (it.next(), it.next()) {
+            (Some((m, c)), None) if m.atoms.iter().all(|(a, _)| &**a == "π") => {
+                Some(if c.is_positive() { 1 } else { -1 })
+            }
+            (None, _) => Some(0),
+            _ => None,
+        }
+    }
+
     /// Whether a sine or cosine atom occurs.
     pub fn has_trig(&self) -> bool {
         self.terms

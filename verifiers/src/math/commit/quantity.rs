@@ -1,0 +1,69 @@
+//! A quantity's name or a change with its preposition as the lead-in to an answer (`a total
+//! loss of \boxed{28\%}`, `increases by 100%`), and when it lists values instead.
+
+use super::sentence_ends;
+use super::words::{self, CHANGE_VERBS, QUANTITY_NOUNS};
+
+/// Whether `line` (the text before an answer) ends with a quantity's name or a change and its
+/// preposition (`a total loss of`, `increases by`; not `half of`, `the square root of`,
+/// `divided by`) that leads in to the answer: `None` when it ends otherwise. Only in a clause
+/// without other numbers, after clauses of its sentence none of which ends on a number, and
+/// with no other such lead-in in the sentence (`a total of 20, case 2 a total of 28`, `The
+/// answer is 6, a total of`, `it grew by 20 units, it grows by` list values; `its value becomes
+/// $.72x$, making for a total loss of` computes, then names; an earlier sentence is done with:
+/// `We get 6. So it increases by`).
+pub(super) fn named_quantity(line: &str) -> Option<bool> {
+    let lower = line.to_lowercase();
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    let lead_in = |w: &[&str]| match w {
+        [noun, "of"] => QUANTITY_NOUNS.contains(noun),
+        [verb, "by"] => CHANGE_VERBS.contains(verb),
+        _ => false,
+    };
+    if words.len() < 2 || !lead_in(&words[words.len() - 2..]) {
+        return None;
+    }
+    let sentence = sentence_ends(line)
+        .into_iter()
+        .rfind(|&e| {
+            let head = line[..e].trim_end_matches(|c: char| c.is_whitespace() || c == '$');
+            !head
+                .trim_end_matches("\\]")
+                .trim_end_matches("\\)")
+                .ends_with(';')
+        })
+        .unwrap_or(0);
+    let mut ends: Vec<usize> = line[sentence..]
+        .match_indices([',', ';'])
+        .map(|(i, _)| sentence + i)
+        .collect();
+    ends.insert(0, sentence);
+    let clause = ends.last().map_or(line, |&at| &line[at..]);
+    let states_a_number = ends[1..].iter().any(|&at| {
+        let mut head = &line[..at];
+        loop {
+            let before = head.len();
+            head = head
+                .trim_end_matches(|c: char| c.is_whitespace() || "$.,;%)}".contains(c))
+                .trim_end_matches("\\%")
+                .trim_end_matches("^\\circ")
+                .trim_end_matches("^{\\circ");
+            if head.len() == before {
+                break;
+            }
+        }
+        head.ends_with(|c: char| c.is_ascii_digit())
+            || words::number_word(&head.rsplit(' ').next().unwrap_or("").to_lowercase())
+    });
+    let in_sentence: Vec<&str> = lower
+        .get(sentence..)
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let lead_ins = in_sentence.windows(2).filter(|w| lead_in(w)).count();
+    let clause_number = clause
+        .to_lowercase()
+        .split_whitespace()
+        .any(|w| words::states_number(w.trim_matches(|c: char| c.is_ascii_punctuation())));
+    Some(!clause_number && !states_a_number && lead_ins == 1)
+}
