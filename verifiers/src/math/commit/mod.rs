@@ -242,17 +242,16 @@ fn doubtful(text: &str) -> bool {
         // hedge on the count (`it could be 19` is one).
         // No number or math between `could` and that verb: `The count, which could be 20, is
         // 19` names another value.
-        let verb = ws[i + 1..]
-            .iter()
-            .position(|v| ["is", "are", "was", "were"].contains(v));
-        let relative = w == "could"
-            && i > 1
-            && ["that", "which"].contains(&ws[i - 1])
-            && verb.is_some_and(|k| {
+        let relative = w == "could" && i > 1 && ["that", "which"].contains(&ws[i - 1]) && {
+            let verb = ws[i + 1..]
+                .iter()
+                .position(|v| ["is", "are", "was", "were"].contains(v));
+            verb.is_some_and(|k| {
                 ws[i + 1..i + 1 + k]
                     .iter()
                     .all(|v| !words::states_number(v))
-            });
+            })
+        };
         // `the angle between the lines`: a place, not a range of answers (`between 4 and 5`);
         // a range of counted things far from the answer belongs to the question (`the years
         // between 2000 and 3000 that ... is`; not `is in between 4 and 6, so the midpoint:`).

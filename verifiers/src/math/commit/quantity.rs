@@ -14,13 +14,13 @@ use super::words::{self, CHANGE_VERBS, QUANTITY_NOUNS};
 /// `We get 6. So it increases by`).
 pub(super) fn named_quantity(line: &str) -> Option<bool> {
     let lower = line.to_lowercase();
-    let words: Vec<&str> = lower.split_whitespace().collect();
+    let line_words: Vec<&str> = lower.split_whitespace().collect();
     let lead_in = |w: &[&str]| match w {
         [noun, "of"] => QUANTITY_NOUNS.contains(noun),
         [verb, "by"] => CHANGE_VERBS.contains(verb),
         _ => false,
     };
-    if words.len() < 2 || !lead_in(&words[words.len() - 2..]) {
+    if line_words.len() < 2 || !lead_in(&line_words[line_words.len() - 2..]) {
         return None;
     }
     let sentence = sentence_ends(line)

@@ -150,7 +150,7 @@ impl Sym {
     /// Whether the value has atoms but no variable in them (`π - 4`, `\ln 2`): a real constant
     /// whose sign the algebra does not know.
     pub(crate) fn is_atom_constant(&self) -> bool {
-        !self.is_constant() && !self.num.has_variable() && !self.den.has_variable()
+        !self.is_constant() && !self.mentions_variable()
     }
 
     /// Whether the value is one term, a positive rational times powers of π and e.

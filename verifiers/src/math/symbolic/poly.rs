@@ -157,12 +157,9 @@ impl Poly {
 
     /// Whether the name occurs anywhere, inside applications too (`x` in `sin(x)`).
     pub fn mentions(&self, name: &str) -> bool {
-        self.terms.keys().any(|m| {
-            m.atoms.iter().any(|(a, _)| {
-                a.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                    .any(|w| w == name)
-            })
-        })
+        self.terms
+            .keys()
+            .any(|m| m.atoms.iter().any(|(a, _)| names_in(a).any(|w| w == name)))
     }
 
     /// Whether the polynomial may be zero for a reason outside this algebra, so that it must
@@ -178,9 +175,7 @@ impl Poly {
         };
         let constant_argument = |a: &str| {
             let args = a.split_once('(').map_or("", |(_, r)| r);
-            !args
-                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .any(is_variable)
+            !names_in(args).any(is_variable)
         };
         // Odd roots of variables are the only applications whose zeros are the argument's.
         let odd_root = |a: &str| {
@@ -212,12 +207,19 @@ impl Poly {
         var.map(|(v, a)| (v, a, rest))
     }
 
-    /// The single atom, when the polynomial is exactly one atom (`f(x)`, `y`).
-    pub fn as_atom(&self) -> Option<&Atom> {
+    /// The monomial and coefficient of a polynomial of exactly one term.
+    fn single_term(&self) -> Option<(&Monomial, &BigRational)> {
         let mut it = self.terms.iter();
         match (it.next(), it.next()) {
-            (Some((m, c)), None) if c.is_one() && m.radicals.is_empty() => match m.atoms.as_slice()
-            {
+            (Some(term), None) => Some(term),
+            _ => None,
+        }
+    }
+
+    /// The single atom, when the polynomial is exactly one atom (`f(x)`, `y`).
+    pub fn as_atom(&self) -> Option<&Atom> {
+        match self.single_term()? {
+            (m, c) if c.is_one() && m.radicals.is_empty() => match m.atoms.as_slice() {
                 [(a, 1)] => Some(a),
                 _ => None,
             },
@@ -349,9 +351,8 @@ impl Poly {
 
     /// `q` when the polynomial is the single term `q·π`.
     pub fn pi_multiple(&self) -> Option<BigRational> {
-        let mut it = self.terms.iter();
-        match (it.next(), it.next()) {
-            (Some((m, c)), None) if m.radicals.is_empty() => match m.atoms.as_slice() {
+        match self.single_term()? {
+            (m, c) if m.radicals.is_empty() => match m.atoms.as_slice() {
                 [(a, 1)] if &**a == "π" => Some(c.clone()),
                 _ => None,
             },
@@ -365,33 +366,28 @@ impl Poly {
             .keys()
             .flat_map(|m| m.atoms.iter())
             .any(|(a, _)| {
-                a.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                    .any(|w| is_variable(w) && !super::parse::is_builtin_function(w))
+                names_in(a).any(|w| is_variable(w) && !super::parse::is_builtin_function(w))
             })
     }
 
     /// Whether the polynomial is one term, a positive rational (radicals allowed) times powers
     /// of π and e.
     pub fn positive_pi_e(&self) -> bool {
-        let mut it = self.terms.iter();
-        match (it.next(), it.next()) {
-            (Some((m, c)), None) => {
-                c.is_positive() && m.atoms.iter().all(|(a, _)| &**a == "π" || &**a == "e")
-            }
-            _ => false,
-        }
+        self.single_term().is_some_and(|(m, c)| {
+            c.is_positive() && m.atoms.iter().all(|(a, _)| &**a == "π" || &**a == "e")
+        })
     }
 
     /// The sign of a single term whose only atom is π (radicals allowed): `None` otherwise.
     pub fn single_term_sign(&self) -> Option<i32> {
-        let mut it = self.terms.iter();
-        match (it.next(), it.next()) {
-            (Some((m, c)), None) if m.atoms.iter().all(|(a, _)| &**a == "π") => {
-                Some(if c.is_positive() { 1 } else { -1 })
-            }
-            (None, _) => Some(0),
-            _ => None,
+        if self.is_zero() {
+            return Some(0);
         }
+        let (m, c) = self.single_term()?;
+        m.atoms
+            .iter()
+            .all(|(a, _)| &**a == "π")
+            .then(|| if c.is_positive() { 1 } else { -1 })
     }
 
     /// Whether a sine or cosine atom occurs.
@@ -438,8 +434,7 @@ impl Poly {
 
     /// The inverse when the polynomial is one term with no atoms (`3√2` → `√2/6`).
     pub fn constant_inverse(&self) -> Result<Option<Self>, MathError> {
-        let mut it = self.terms.iter();
-        let (Some((m, c)), None) = (it.next(), it.next()) else {
+        let Some((m, c)) = self.single_term() else {
             return Ok(None);
         };
         if !m.atoms.is_empty() {
@@ -488,6 +483,11 @@ fn plain_trig(a: &str, name: &str) -> bool {
                     .match_indices('/')
                     .all(|(i, _)| arg[i + 1..].starts_with(|c: char| c.is_ascii_digit()))
         })
+}
+
+/// The names in an atom's text (`sin`, `x` in `sin(2*x)`): its runs of letters, digits and `_`.
+fn names_in(a: &str) -> impl Iterator<Item = &str> {
+    a.split(|c: char| !(c.is_alphanumeric() || c == '_'))
 }
 
 /// A variable's name: letters, digits and `_`, starting with a letter; not `e` (Euler's number).
