@@ -31,6 +31,7 @@ mod grade;
 mod interval;
 pub(crate) mod lexer;
 mod matrix_algebra;
+mod prediction;
 mod shapes;
 mod statement;
 mod symbolic;
