@@ -6,6 +6,8 @@
 //! writes the sidecar `NAME.jsonl.zst.sha256` (`<hex>  <file name>\n`, the `sha256sum` format),
 //! then renames the shard into place; so a crash never leaves a half-written shard under its
 //! real name, and a shard without a matching sidecar is known to be incomplete.
+//! [`ShardWriter::close`] stops before the sync: [`commit`] does the rest for a batch of closed
+//! shards, on any thread, with one directory sync per directory.
 //!
 //! [`read_shard`] checks the sidecar when there is one and streams the records; a truncated or
 //! damaged stream, invalid UTF-8 or bad JSON is an error naming the file and the line, never a
@@ -13,6 +15,7 @@
 //! files (plain, or zstd when the name ends in `.zst`); gzip is left to the binary, which can
 //! hand any decoder to [`read_jsonl_from`].
 
+mod commit;
 mod read;
 mod write;
 
@@ -25,6 +28,7 @@ use sha2::{Digest, Sha256};
 use crate::error::DataError;
 use crate::ids::hex;
 
+pub use commit::{commit, ClosedShard};
 pub use read::{
     open_jsonl, read_jsonl, read_jsonl_from, read_shard, verify_shard, JsonlReader, ShardReader,
 };

@@ -106,6 +106,100 @@ fn drop_without_finish_leaves_nothing() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
 }
 
+/// Names in `dir` (recursively, relative), sorted: what a reader or a crash would find.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            names.extend(
+                names_in(&path)
+                    .into_iter()
+                    .map(|n| format!("{}/{n}", path.file_name().unwrap().to_string_lossy())),
+            );
+        } else {
+            names.push(path.file_name().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    names.sort();
+    names
+}
+
+#[test]
+fn closed_shards_appear_only_when_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let recs = attempts(20);
+    let closed: Vec<ClosedShard> = ["a/x.jsonl.zst", "b/y.jsonl.zst", "a/z.jsonl.zst"]
+        .iter()
+        .map(|name| {
+            let mut w = ShardWriter::create(&dir.path().join(name)).unwrap();
+            for r in &recs {
+                w.write(r).unwrap();
+            }
+            w.close().unwrap()
+        })
+        .collect();
+    // Closed but not committed: only temporary (hidden) names exist.
+    assert!(names_in(dir.path()).iter().all(|n| n.contains("/.")));
+    let expected: Vec<ShardInfo> = closed.iter().map(|c| c.info().clone()).collect();
+    let infos = commit(closed).unwrap();
+    assert_eq!(infos, expected);
+    assert_eq!(
+        names_in(dir.path()),
+        [
+            "a/x.jsonl.zst",
+            "a/x.jsonl.zst.sha256",
+            "a/z.jsonl.zst",
+            "a/z.jsonl.zst.sha256",
+            "b/y.jsonl.zst",
+            "b/y.jsonl.zst.sha256"
+        ]
+    );
+    for info in &infos {
+        assert_eq!(sha256_file(&info.path).unwrap(), info.sha256);
+        assert_eq!(read_all::<Attempt>(&info.path).unwrap(), recs);
+    }
+    // The same bytes as a shard finished in one step.
+    let alone = write_shard(&dir.path().join("c/x.jsonl.zst"), &recs);
+    assert_eq!(alone.sha256, infos[0].sha256);
+}
+
+#[test]
+fn a_failed_commit_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let recs = attempts(5);
+    let close = |name: &str| {
+        let mut w = ShardWriter::create(&dir.path().join(name)).unwrap();
+        for r in &recs {
+            w.write(r).unwrap();
+        }
+        w.close().unwrap()
+    };
+    // The second shard's name is taken by a non-empty directory, so its rename fails.
+    let (first, second, third) = (
+        close("a.jsonl.zst"),
+        close("b.jsonl.zst"),
+        close("c.jsonl.zst"),
+    );
+    std::fs::create_dir_all(dir.path().join("b.jsonl.zst/inside")).unwrap();
+    let err = commit(vec![first, second, third]).unwrap_err();
+    assert!(err.to_string().contains("b.jsonl.zst"), "{err}");
+    // The first is whole and in place. Besides it, only the second's sidecar (a reader checks
+    // it against a shard that is not there) and the empty directory in the way: no temporary
+    // file, not even the third's, which was never renamed.
+    assert_eq!(
+        names_in(dir.path()),
+        ["a.jsonl.zst", "a.jsonl.zst.sha256", "b.jsonl.zst.sha256"]
+    );
+    assert_eq!(
+        read_all::<Attempt>(&dir.path().join("a.jsonl.zst")).unwrap(),
+        recs
+    );
+    // Dropping a closed shard uncommitted removes it too.
+    drop(close("d.jsonl.zst"));
+    assert!(!names_in(dir.path()).iter().any(|n| n.contains(".tmp")));
+}
+
 #[test]
 fn encode_errors_name_the_record_and_leave_the_writer_usable() {
     let dir = tempfile::tempdir().unwrap();

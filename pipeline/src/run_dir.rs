@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use mull_data::shard::{read_shard, read_sidecar, ShardInfo, ShardWriter};
+use mull_data::shard::{read_shard, read_sidecar, ClosedShard, ShardInfo, ShardWriter};
 use mull_data::{Attempt, DataError, Family, PrmRecord, Problem, RejectRecord, SftRecord};
 use serde::{Deserialize, Serialize};
 
@@ -145,12 +145,12 @@ pub fn finished(dir: &Path, block: &Block) -> Option<(Vec<ShardFile>, Tally)> {
 }
 
 /// Writes the block's five shards, records in problem-id order (a problem's attempts in
-/// attempt order), and returns them.
-pub fn write_block(
+/// attempt order), and returns them closed: [`mull_data::shard::commit`] puts them in place.
+pub fn close_block(
     dir: &Path,
     block: &Block,
     works: &mut [ProblemWork],
-) -> Result<Vec<ShardFile>, PipelineError> {
+) -> Result<Vec<ClosedShard>, PipelineError> {
     works.sort_by(|a, b| a.problem.id.cmp(&b.problem.id));
     let mut files = Vec::with_capacity(KINDS.len());
     for kind in KINDS {
@@ -164,7 +164,7 @@ pub fn write_block(
                 _ => work.rejects.iter().try_for_each(|r| w.write(r))?,
             }
         }
-        files.push(ShardFile::from(w.finish()?));
+        files.push(w.close()?);
     }
     Ok(files)
 }

@@ -11,7 +11,8 @@ use std::sync::Mutex;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{file_name_str, io_err, is_zst, sidecar_path, ZSTD_LEVEL};
+use super::commit::{commit, ClosedShard};
+use super::{io_err, is_zst, ZSTD_LEVEL};
 use crate::error::DataError;
 use crate::ids::hex;
 
@@ -116,7 +117,8 @@ fn recycle(mut context: ZstdContext) {
 }
 
 /// Writes records to a temporary file beside `path` and renames it into place on
-/// [`finish`](ShardWriter::finish). Dropping it unfinished removes the temporary file.
+/// [`finish`](ShardWriter::finish) (or [`close`](ShardWriter::close), then [`commit`]). Dropping
+/// it unfinished removes the temporary file.
 pub struct ShardWriter {
     path: PathBuf,
     tmp: PathBuf,
@@ -126,7 +128,8 @@ pub struct ShardWriter {
     line: Vec<u8>,
     /// An I/O error happened mid-write: the file can no longer be trusted to be whole.
     failed: bool,
-    renamed: bool,
+    /// The temporary file went to a [`ClosedShard`], which removes it if it is never committed.
+    handed_over: bool,
 }
 
 /// A temporary name beside `path`, unique per process and call, hidden (leading dot) so
@@ -196,17 +199,26 @@ fn create_temp(path: &Path) -> Result<(PathBuf, File), DataError> {
 }
 
 /// The temporary file became the real one, or was removed.
-fn forget_temp(tmp: &Path) {
+pub(super) fn forget_temp(tmp: &Path) {
     temp_files().remove(tmp);
 }
 
-/// Makes a rename durable. Best effort: some file systems refuse to fsync a directory, and the
-/// data itself is already synced.
-fn sync_parent(path: &Path) {
-    let dir = match path.parent() {
+/// Makes a rename in `path`'s directory durable (see [`sync_dir`]).
+pub(super) fn sync_parent(path: &Path) {
+    sync_dir(parent_dir(path));
+}
+
+/// The directory a file is in (`.` for a bare name).
+pub(super) fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
-    };
+    }
+}
+
+/// Makes the renames in a directory durable. Best effort: some file systems refuse to fsync a
+/// directory, and the data itself is already synced.
+pub(super) fn sync_dir(dir: &Path) {
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
     }
@@ -235,7 +247,7 @@ impl ShardWriter {
             records: 0,
             line: Vec::new(),
             failed: false,
-            renamed: false,
+            handed_over: false,
         };
         writer.sink = Some(if options.zstd {
             let context = zstd_context().map_err(io_err(&writer.tmp))?;
@@ -284,7 +296,15 @@ impl ShardWriter {
 
     /// Ends the stream, syncs the file, writes the sidecar (if any) and renames the file into
     /// place.
-    pub fn finish(mut self) -> Result<ShardInfo, DataError> {
+    pub fn finish(self) -> Result<ShardInfo, DataError> {
+        let mut done = commit(vec![self.close()?])?;
+        done.pop()
+            .map_or_else(|| unreachable_sink(&PathBuf::new()), Ok)
+    }
+
+    /// Ends the stream and hashes it, leaving the file under its temporary name, not yet
+    /// synced: [`commit`] puts it in place, alone or in a batch, on this thread or another.
+    pub fn close(mut self) -> Result<ClosedShard, DataError> {
         if self.failed {
             return Err(DataError::Corrupt {
                 path: self.path.clone(),
@@ -311,37 +331,19 @@ impl ShardWriter {
             path: self.tmp.clone(),
             source: e.into_error(),
         })?;
-        file.sync_all().map_err(io_err(&self.tmp))?;
-        drop(file);
-        let sha256 = hex(&hasher.finalize());
-        let side = sidecar_path(&self.path);
-        if self.options.sidecar {
-            let line = format!("{sha256}  {}\n", file_name_str(&self.path));
-            write_file_atomic(&side, line.as_bytes())?;
-        } else {
-            // A file written without a sidecar over a shard that had one: the old sidecar would
-            // call the new file corrupt forever after, so it goes before the new file appears.
-            match std::fs::remove_file(&side) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    return Err(DataError::Io {
-                        path: side,
-                        source: e,
-                    })
-                }
-            }
-        }
-        std::fs::rename(&self.tmp, &self.path).map_err(io_err(&self.path))?;
-        self.renamed = true;
-        forget_temp(&self.tmp);
-        sync_parent(&self.path);
-        Ok(ShardInfo {
-            path: self.path.clone(),
-            records: self.records,
-            bytes,
-            sha256,
-        })
+        // From here on the closed shard owns the temporary file.
+        self.handed_over = true;
+        Ok(ClosedShard::new(
+            file,
+            std::mem::take(&mut self.tmp),
+            self.options.sidecar,
+            ShardInfo {
+                path: self.path.clone(),
+                records: self.records,
+                bytes,
+                sha256: hex(&hasher.finalize()),
+            },
+        ))
     }
 }
 
@@ -358,7 +360,7 @@ impl Drop for ShardWriter {
     fn drop(&mut self) {
         // Close the file first, then remove it: an unfinished file must not be left behind.
         drop(self.sink.take());
-        if !self.renamed {
+        if !self.handed_over {
             let _ = std::fs::remove_file(&self.tmp);
             forget_temp(&self.tmp);
         }
@@ -382,6 +384,14 @@ where
 /// Writes `bytes` to `path` through a temporary file, fsync and rename, so readers see the old
 /// file or the new one, never a part.
 pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
+    replace_synced(path, bytes)?;
+    sync_parent(path);
+    Ok(())
+}
+
+/// [`write_file_atomic`] but for the directory's sync, which the caller does (once for many
+/// files).
+pub(super) fn replace_synced(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
     let (tmp, mut file) = create_temp(path)?;
     let result = file
         .write_all(bytes)
@@ -393,8 +403,6 @@ pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
         });
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
-    } else {
-        sync_parent(path);
     }
     forget_temp(&tmp);
     result

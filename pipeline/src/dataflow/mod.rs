@@ -9,7 +9,8 @@
 //!                                                                                     write_shards ─▶ blocks done
 //! ```
 //! `sample_attempts` routes problems to workers by index (as `generate_problems` shares them), the reduce its facts by problem key,
-//! `write_shards` problems and aggregates by block.
+//! `write_shards` problems and aggregates by block. Each worker's `write_shards` closes a block's
+//! shards and a [`committer`] thread beside it syncs and renames them, off the worker.
 //!
 //! Outside the loop a timestamp is a block's ordinal in the plan. The worker loop
 //! (`crate::jobs::run`) admits one block per ordinal and holds back while more than
@@ -23,6 +24,7 @@
 //! once the frontier passes that ordinal.
 
 pub mod aggregate;
+pub mod committer;
 pub mod generate;
 pub mod label;
 pub mod sample;

@@ -1,5 +1,5 @@
 //! `write_shards`: each block's five shards, written once all its problems and their
-//! aggregates have arrived.
+//! aggregates have arrived, and emitted once they are in place.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -7,14 +7,16 @@ use std::sync::{Arc, Mutex};
 
 use timely::dataflow::channels::pact::Exchange;
 use timely::dataflow::operators::generic::Operator;
+use timely::dataflow::operators::Capability;
 use timely::dataflow::StreamVec;
 
 use super::aggregate::AggregateStream;
+use super::committer::Committer;
 use super::stash::Stash;
 use super::{Wire, WorkStream};
 use crate::config::RunConfig;
 use crate::progress::Progress;
-use crate::run_dir::{write_block, Block, Plan, ShardFile};
+use crate::run_dir::{close_block, Block, Plan, ShardFile};
 use crate::stages::aggregate::{set_sft, ProblemAggregate, ProblemKey, Tally};
 use crate::stages::ProblemWork;
 
@@ -53,6 +55,12 @@ impl ShardSink {
         }
     }
 
+    /// Records that a block could not be written: the run stops with it.
+    fn fail(&self, block: &Block, error: impl std::fmt::Display) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        failures.push(format!("writing block {}: {error}", block.name()));
+    }
+
     /// The worker route of a problem's block.
     fn route(&self, key: ProblemKey) -> u64 {
         let block = block_of(self, key);
@@ -67,8 +75,9 @@ impl ShardSink {
 pub trait WriteShards<'scope> {
     /// Routes problems and their aggregates to one worker per block (round-robin over the
     /// plan), and when both inputs' frontiers pass every round of a block's ordinal, sets each
-    /// problem's SFT record from its aggregate, writes the block (records sorted by id) and
-    /// emits what was written.
+    /// problem's SFT record from its aggregate and writes the block (records sorted by id).
+    /// A [`Committer`] thread puts the shards in place; what was written is emitted once they
+    /// are, so a block stays in flight (and out of the manifest) until then.
     fn write_shards(
         self,
         aggregates: AggregateStream<'scope>,
@@ -91,17 +100,45 @@ impl<'scope> WriteShards<'scope> for WorkStream<'scope> {
             Exchange::new(move |(key, _): &(ProblemKey, ProblemAggregate)| {
                 aggregates_sink.route(*key)
             });
+        let scope = self.scope();
         self.binary_frontier(
             aggregates,
             works_by_block,
             aggregates_by_block,
             "WriteShards",
-            move |_, _| {
+            move |_, info| {
+                let activator = scope.worker().sync_activator_for(info.address.to_vec());
+                let committer =
+                    Committer::start(format!("mull-commit-{}", scope.index()), move || {
+                        // An error means the worker is gone, and with it the need to wake it.
+                        let _ = activator.activate();
+                    });
+                // Blocks handed to the committer, by ticket, each with the capability that
+                // keeps it in flight until its shards are in place.
+                let mut committing: HashMap<u64, (Capability<u64>, Block, Tally)> = HashMap::new();
+                let mut tickets = 0u64..;
                 let mut stash = Stash::default();
                 // By block ordinal, then problem index (a block is one family's range). No
                 // capability is held for these: a block's shards go out under its problems'.
                 let mut held: BTreeMap<u64, HashMap<u64, ProblemAggregate>> = BTreeMap::new();
                 move |(works, works_frontier), (aggregates, aggregates_frontier), output| {
+                    for (ticket, committed) in committer.finished() {
+                        let Some((cap, block, tally)) = committing.remove(&ticket) else {
+                            continue;
+                        };
+                        match committed {
+                            Ok(infos) => {
+                                progress.written(&block);
+                                let shards = infos.into_iter().map(ShardFile::from).collect();
+                                output.session(&cap).give(Wire(BlockDone {
+                                    block,
+                                    shards,
+                                    tally,
+                                }));
+                            }
+                            Err(e) => sink.fail(&block, e),
+                        }
+                    }
                     let port = output.output_index();
                     // Keyed by block ordinal (the time): a block is whole once its ordinal can no
                     // longer arrive on either input.
@@ -128,7 +165,6 @@ impl<'scope> WriteShards<'scope> for WorkStream<'scope> {
                                 .or_default()
                                 .push(w);
                         }
-                        let mut session = output.session(&cap);
                         for (block, mut works) in blocks {
                             let mut tally = Tally::default();
                             for w in works.iter_mut() {
@@ -138,20 +174,13 @@ impl<'scope> WriteShards<'scope> for WorkStream<'scope> {
                                 set_sft(w, &aggregate);
                                 tally.add(&Tally::of(w, &aggregate));
                             }
-                            match write_block(&sink.dir, &block, &mut works) {
-                                Ok(shards) => {
-                                    progress.written(&block);
-                                    session.give(Wire(BlockDone {
-                                        block,
-                                        shards,
-                                        tally,
-                                    }));
+                            match close_block(&sink.dir, &block, &mut works) {
+                                Ok(closed) => {
+                                    let ticket = tickets.next().unwrap_or_default();
+                                    committing.insert(ticket, (cap.clone(), block, tally));
+                                    committer.submit(ticket, closed);
                                 }
-                                Err(e) => {
-                                    let mut failures =
-                                        sink.failures.lock().unwrap_or_else(|e| e.into_inner());
-                                    failures.push(format!("writing block {}: {e}", block.name()));
-                                }
+                                Err(e) => sink.fail(&block, e),
                             }
                         }
                     }
