@@ -513,7 +513,7 @@ pub(super) fn element(toks: &[Token], depth: usize) -> Result<MathValue, MathErr
                 Some(q) => q,
                 None => return Ok(MathValue::Expr(s)),
             },
-            Err(se) if se.is_limit() => return Err(se),
+            Err(se) if se.is_limit() || matches!(se, MathError::Undefined(_)) => return Err(se),
             Err(_) => return Err(e),
         },
         Err(e) => return Err(e),

@@ -28,6 +28,10 @@ pub enum MathError {
     DivisionByZero,
     #[error("0^0 is undefined")]
     ZeroToZero,
+    /// A function outside its domain (`\ln 0`), or an application that may be defined
+    /// nowhere and cancels (`0 \cdot \sqrt{-1-x^2}`).
+    #[error("undefined: {0}")]
+    Undefined(String),
     #[error("not a rational number: {0}")]
     NotRational(String),
     #[error("unknown symbol `{0}`")]

@@ -22,6 +22,7 @@ use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{Signed, ToPrimitive, Zero};
 
+use super::domain;
 use super::poly::Poly;
 use super::radical::MAX_ROOT_INDEX;
 use super::Sym;
@@ -78,9 +79,16 @@ const ENGLISH: &[&str] = &[
 pub(crate) fn parse(toks: &[Token]) -> Result<Sym, MathError> {
     let mut p = Parser {
         c: Cursor::new(toks)?,
+        fragile: Vec::new(),
     };
     let v = p.expr()?;
     p.finish()?;
+    // An application not shown to be defined anywhere may not cancel (see `domain`).
+    if let Some(gone) = p.fragile.iter().find(|a| !v.has_atom_containing(a)) {
+        return Err(MathError::Undefined(format!(
+            "{gone} may have no real value anywhere, and it cancels"
+        )));
+    }
     Ok(v)
 }
 
@@ -94,6 +102,8 @@ fn int(k: i64) -> Sym {
 
 struct Parser<'a> {
     c: Cursor<'a>,
+    /// The applications made so far that are not shown to be defined anywhere.
+    fragile: Vec<String>,
 }
 
 deref_to_cursor!(Parser);
@@ -190,7 +200,7 @@ impl Parser<'_> {
         }
         let mut v = if self.eat(&Tok::Caret) {
             let e = self.unary()?;
-            power_of(&base, &e)?
+            power_of(&base, &e, &mut self.fragile)?
         } else {
             base
         };
@@ -249,7 +259,7 @@ impl Parser<'_> {
                 } else {
                     self.guarded(Self::primary)?
                 };
-                root_of(&x, index)
+                root_of(&x, index, &mut self.fragile)
             }
             other => Err(MathError::Syntax(format!("unexpected {}", describe(other)))),
         }
@@ -283,7 +293,8 @@ impl Parser<'_> {
             for (i, c) in w.char_indices() {
                 let mut f = atom(&c.to_string());
                 if i == last && self.eat(&Tok::Caret) {
-                    f = power_of(&f, &self.unary()?)?;
+                    let e = self.unary()?;
+                    f = power_of(&f, &e, &mut self.fragile)?;
                 }
                 acc = acc.mul(&f)?;
             }
@@ -343,7 +354,7 @@ impl Parser<'_> {
         if undefined(&fname, &arg) {
             // `\tan\frac{\pi}{2}`, `\ln 0`: an atom of no value would still cancel
             // (`5 + \tan\frac{\pi}{2} - \tan\frac{\pi}{2}`) or vanish times zero.
-            return Err(MathError::Syntax(format!("{fname} is undefined at {arg}")));
+            return Err(MathError::Undefined(format!("{fname} at {arg}")));
         }
         let v = match fname.as_str() {
             "exp" => exp_of(&arg),
@@ -364,7 +375,13 @@ impl Parser<'_> {
                 };
                 Sym::fraction(num, den)?
             }
-            _ => atom(&format!("{fname}({arg})")),
+            _ => {
+                let text = format!("{fname}({arg})");
+                if arg.mentions_variable() && !domain::application_defined(&fname, &arg) {
+                    self.fragile.push(text.clone());
+                }
+                atom(&text)
+            }
         };
         match power {
             Some(k) => v.powi(k),
@@ -492,7 +509,7 @@ fn exp_of(x: &Sym) -> Sym {
 }
 
 /// The real `n`-th root: exact for rationals, an atom `root(n, x)` otherwise.
-fn root_of(x: &Sym, n: u32) -> Result<Sym, MathError> {
+fn root_of(x: &Sym, n: u32, fragile: &mut Vec<String>) -> Result<Sym, MathError> {
     if let Some(q) = x.as_rational() {
         return Ok(Sym::from_poly(Poly::root_of(&q, n)?));
     }
@@ -510,12 +527,16 @@ fn root_of(x: &Sym, n: u32) -> Result<Sym, MathError> {
             "an even root of {x}, negative for large values"
         )));
     }
-    Ok(atom(&format!("root({n}, {x})")))
+    let text = format!("root({n}, {x})");
+    if n.is_multiple_of(2) && !domain::positive_somewhere(x) {
+        fragile.push(text.clone());
+    }
+    Ok(atom(&text))
 }
 
 /// `base ^ e`: integer powers exactly; `q^(a/b)` for rational `q` through an exact radical;
 /// `x^(a/b)` as `x^k · root(b, x)^r`; `e^x` as `exp(x)`; any other power as an atom.
-fn power_of(base: &Sym, e: &Sym) -> Result<Sym, MathError> {
+fn power_of(base: &Sym, e: &Sym, fragile: &mut Vec<String>) -> Result<Sym, MathError> {
     let is_e = *base == atom("e");
     let Some(q) = e.as_rational() else {
         if is_e {
@@ -527,7 +548,11 @@ fn power_of(base: &Sym, e: &Sym) -> Result<Sym, MathError> {
                 "a power of zero with a symbolic exponent".into(),
             ));
         }
-        return Ok(atom(&format!("pow({base}, {e})")));
+        let text = format!("pow({base}, {e})");
+        if !domain::positive_somewhere(base) {
+            fragile.push(text.clone());
+        }
+        return Ok(atom(&text));
     };
     if q.is_integer() {
         if let Some(b) = base.as_rational() {
@@ -570,7 +595,7 @@ fn power_of(base: &Sym, e: &Sym) -> Result<Sym, MathError> {
             Err(MathError::DivisionByZero)
         };
     }
-    let r = root_of(base, den)?;
+    let r = root_of(base, den, fragile)?;
     // x^(a/b) = root(b, x)^a, with whole powers of x taken out of the root.
     let whole = num.div_euclid(i64::from(den));
     let rest = num.rem_euclid(i64::from(den));

@@ -13,6 +13,8 @@ use std::sync::Arc;
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
 
+mod eval;
+
 use super::radical::{self, Radical};
 use crate::math::{exact, MathError};
 
