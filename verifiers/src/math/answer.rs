@@ -13,7 +13,7 @@ use super::eval::{describe, evaluate};
 use super::lexer::{lex, Tok, Token};
 use super::shapes::{interval, matrix, union};
 use super::statement::{name_of, single};
-use super::symbolic::parse_tokens;
+use super::symbolic::{domain, parse_tokens};
 use super::value::MathValue;
 use super::{MathError, MAX_DEPTH, MAX_ELEMENTS};
 
@@ -114,10 +114,17 @@ pub fn parse_answer(text: &str) -> Result<MathValue, MathError> {
 }
 
 /// [`parse_answer`], also returning the unit words stripped from its end (`cm` of `10\text{ cm}`).
+/// An application that may be defined nowhere and vanished from the value is refused (see
+/// [`domain`]).
 pub(crate) fn parse_answer_with_unit(text: &str) -> Result<(MathValue, Option<String>), MathError> {
     let mut toks = lex(text)?;
     let unit = strip_trailing(&mut toks);
-    parse_tokens_answer(toks).map(|v| (v, unit))
+    let (value, notes) = domain::with_ledger(|| parse_tokens_answer(toks));
+    let value = value?;
+    if !notes.is_empty() {
+        domain::check(&notes, &value.to_string())?;
+    }
+    Ok((value, unit))
 }
 
 fn parse_tokens_answer(mut toks: Vec<Token>) -> Result<MathValue, MathError> {

@@ -1,21 +1,145 @@
-//! Whether an application of a built-in function to an expression with variables has a real
-//! value anywhere.
+//! Whether the applications of an answer (functions with a restricted domain, even roots,
+//! powers with a symbolic exponent) have real values together anywhere.
 //!
 //! Atoms are independent indeterminates, so an atom that is nowhere defined still cancels
-//! (`\ln(-1-x^2) - \ln(-1-x^2)`) or vanishes times zero (`0 \cdot \sqrt{-x^2-y^2-1}`), and the
-//! expression would equal `0`. The parser keeps every application whose argument is not shown
-//! to be inside its function's domain somewhere, and refuses a value from which one vanished
-//! (see `parse::parse`). Shown means: at one of a fixed set of rational points, the argument
-//! is strictly inside the domain — an open condition, so a whole neighbourhood is inside too.
-//! Arguments that are not rational functions of plain variables (π, radicals, other
+//! (`\ln(-1-x^2) - \ln(-1-x^2)`, both sides of `y + \ln(-1-x^2) = 5 + \ln(-1-x^2)`) or
+//! vanishes times zero (`0 \cdot \sqrt{-x^2-y^2-1}`), and the answer would equal what is
+//! left. While one answer is parsed, every such application with its argument goes into a
+//! ledger ([`with_ledger`]); if one of them is missing from the finished value, [`check`]
+//! accepts the value only where all of them are shown defined at one common point: at one of
+//! a fixed set of rational points every argument is strictly inside its function's domain —
+//! an open condition, so a whole neighbourhood is inside too (`\sqrt{x} + 0 \cdot \ln(-x)`
+//! has none). Arguments that are not rational functions of plain variables (π, radicals, other
 //! applications in them) are never shown, which refuses more than needed, never less.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
 
 use super::Sym;
+use crate::math::MathError;
+
+/// Where an argument must be for its application to have a value on an open set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Inside {
+    /// Logarithms, even roots, a base to a symbolic power.
+    Positive,
+    /// arcsin, arccos: strictly between −1 and 1.
+    OpenUnit,
+    /// cot, csc of a rational: anywhere but 0 (π is irrational).
+    NonZero,
+    /// tan, sec of a rational: anywhere (π/2 is irrational).
+    Anywhere,
+    /// A case not sampled (a logarithm to a symbolic base): never shown.
+    Unknown,
+}
+
+impl Inside {
+    fn holds(self, v: &BigRational) -> bool {
+        match self {
+            Inside::Positive => v.is_positive(),
+            Inside::OpenUnit => v.abs() < BigRational::one(),
+            Inside::NonZero => !v.is_zero(),
+            Inside::Anywhere => true,
+            Inside::Unknown => false,
+        }
+    }
+}
+
+/// An application made while parsing an answer: its atom's text and where its argument must be.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    text: String,
+    arg: Sym,
+    inside: Inside,
+}
+
+thread_local! {
+    /// The ledger of the answer being parsed on this thread: `None` outside [`with_ledger`].
+    static LEDGER: RefCell<Option<Vec<Entry>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f`, the parse of one answer, and returns what it noted. A call inside another's
+/// leaves the notes to the outer one (and returns none).
+pub(crate) fn with_ledger<T>(f: impl FnOnce() -> T) -> (T, Vec<Entry>) {
+    let outer = LEDGER.with(|l| {
+        let mut l = l.borrow_mut();
+        let open = l.is_some();
+        if !open {
+            *l = Some(Vec::new());
+        }
+        open
+    });
+    let out = f();
+    if outer {
+        return (out, Vec::new());
+    }
+    let notes = LEDGER.with(|l| l.borrow_mut().take()).unwrap_or_default();
+    (out, notes)
+}
+
+/// Notes an application whose argument must be `inside` (dropped outside a ledger).
+pub(crate) fn note(text: &str, arg: &Sym, inside: Inside) {
+    LEDGER.with(|l| {
+        if let Some(notes) = l.borrow_mut().as_mut() {
+            if !notes.iter().any(|e| e.text == text) {
+                notes.push(Entry {
+                    text: text.to_string(),
+                    arg: arg.clone(),
+                    inside,
+                });
+            }
+        }
+    });
+}
+
+/// Notes `fname(arg)` when `fname` has a restricted domain and `arg` has variables (a constant
+/// argument was judged when the application was made: `parse::undefined`).
+pub(crate) fn note_application(text: &str, fname: &str, arg: &Sym) {
+    if !arg.mentions_variable() {
+        return;
+    }
+    let inside = match fname {
+        "ln" | "log" | "lg" => Inside::Positive,
+        _ if fname.starts_with("log_") => match fname[4..].parse::<BigRational>() {
+            Ok(_) => Inside::Positive,
+            Err(_) => Inside::Unknown,
+        },
+        "arcsin" | "arccos" => Inside::OpenUnit,
+        "tan" | "sec" => Inside::Anywhere,
+        "cot" | "csc" => Inside::NonZero,
+        _ => return,
+    };
+    note(text, arg, inside);
+}
+
+/// Accepts a parsed value, `present` its text, unless an application of the ledger is missing
+/// from it and the ledger's applications are not all shown defined at one common point.
+pub(crate) fn check(notes: &[Entry], present: &str) -> Result<(), MathError> {
+    let Some(gone) = notes.iter().find(|e| !occurs(&e.text, present)) else {
+        return Ok(());
+    };
+    if common_point(notes) {
+        return Ok(());
+    }
+    Err(MathError::Undefined(format!(
+        "{} may have no real value where the rest of the answer has one, and it cancels",
+        gone.text
+    )))
+}
+
+/// Whether `text` (an application, `ln(x)`) occurs in `present` as a whole application, not
+/// as the tail of another name (`tan(u)` in `arctan(u)`).
+fn occurs(text: &str, present: &str) -> bool {
+    present.match_indices(text).any(|(i, _)| {
+        !present[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+    })
+}
 
 /// Coordinates of the sample points: small integers and fractions of both signs, so a
 /// polynomial positive only far out, near zero or in one quadrant is still seen positive.
@@ -42,28 +166,37 @@ const COORDINATES: [(i64, i64); 16] = [
 /// point's index (a grid would be 256 points for two: a millisecond per failing argument).
 const MIXED_POINTS: usize = 32;
 
-/// Arguments larger than this are not sampled (not shown, so kept as fragile).
-const MAX_SAMPLED_TERMS: usize = 64;
+/// Ledgers whose arguments have more terms than this in all are not sampled (so not shown):
+/// a bound on the work of one check, whatever the answer's length.
+const MAX_SAMPLED_TERMS: usize = 256;
 
-/// Whether the argument's value is `inside` at one of the sample points.
-pub(super) fn somewhere(arg: &Sym, inside: impl Fn(&BigRational) -> bool) -> bool {
-    if arg.num.len() + arg.den.len() > MAX_SAMPLED_TERMS {
+/// Whether one sample point puts every argument strictly inside its domain.
+fn common_point(notes: &[Entry]) -> bool {
+    let terms: usize = notes
+        .iter()
+        .map(|e| e.arg.num.len() + e.arg.den.len())
+        .sum();
+    if terms > MAX_SAMPLED_TERMS {
         return false;
     }
-    let (Some(mut names), Some(den_names)) = (arg.num.plain_variables(), arg.den.plain_variables())
-    else {
-        return false;
-    };
-    names.extend(den_names);
+    let mut names: BTreeSet<&str> = BTreeSet::new();
+    for e in notes {
+        if e.inside == Inside::Unknown {
+            return false;
+        }
+        match (e.arg.num.plain_variables(), e.arg.den.plain_variables()) {
+            (Some(a), Some(b)) => names.extend(a.into_iter().chain(b)),
+            _ => return false,
+        }
+    }
     let names: Vec<&str> = names.into_iter().collect();
     let coordinate = |k: usize| {
         let (n, d) = COORDINATES[k % COORDINATES.len()];
         BigRational::new(n.into(), d.into())
     };
-    let n = COORDINATES.len();
     let points: Vec<Vec<usize>> = match names.len() {
         0 => vec![vec![]],
-        1 => (0..n).map(|i| vec![i]).collect(),
+        1 => (0..COORDINATES.len()).map(|i| vec![i]).collect(),
         k => (0..MIXED_POINTS)
             .map(|p| (0..k).map(|v| p * (2 * v + 1) + v * v).collect())
             .collect(),
@@ -75,37 +208,13 @@ pub(super) fn somewhere(arg: &Sym, inside: impl Fn(&BigRational) -> bool) -> boo
             .map(|(name, &k)| (*name, coordinate(k)))
             .collect();
         let at = |name: &str| values.get(name).cloned();
-        match (arg.num.eval_at(&at), arg.den.eval_at(&at)) {
-            (Some(num), Some(den)) if !den.is_zero() => inside(&(num / den)),
-            _ => false,
-        }
+        notes
+            .iter()
+            .all(|e| match (e.arg.num.eval_at(&at), e.arg.den.eval_at(&at)) {
+                (Some(num), Some(den)) if !den.is_zero() => e.inside.holds(&(num / den)),
+                _ => false,
+            })
     })
-}
-
-/// Whether `fname(arg)` is shown to have a real value on an open set. Functions defined
-/// everywhere (`sin`, `exp`, one the answer names) always are.
-pub(super) fn application_defined(fname: &str, arg: &Sym) -> bool {
-    let one = BigRational::one();
-    match fname {
-        "ln" | "log" | "lg" => somewhere(arg, |v| v.is_positive()),
-        // The base was checked when the name was read (`parse::undefined`); a variable base
-        // is not sampled.
-        _ if fname.starts_with("log_") => {
-            fname[4..].parse::<BigRational>().is_ok() && somewhere(arg, |v| v.is_positive())
-        }
-        "arcsin" | "arccos" => somewhere(arg, |v| v.abs() < one),
-        // At a rational, tan and sec are defined (π/2 is irrational), and cot and csc away
-        // from 0.
-        "tan" | "sec" => somewhere(arg, |_| true),
-        "cot" | "csc" => somewhere(arg, |v| !v.is_zero()),
-        _ => true,
-    }
-}
-
-/// Whether an even root of `x` (or a power of `x` to an exponent with variables) is shown to
-/// have a real value on an open set.
-pub(super) fn positive_somewhere(x: &Sym) -> bool {
-    somewhere(x, |v| v.is_positive())
 }
 
 #[cfg(test)]
@@ -117,19 +226,44 @@ mod tests {
         super::super::parse_tokens(&lex(text).unwrap()).unwrap()
     }
 
+    fn entry(arg: &str, inside: Inside) -> Entry {
+        Entry {
+            text: format!("f({arg})"),
+            arg: sym(arg),
+            inside,
+        }
+    }
+
     #[test]
-    fn shown_inside_at_a_sample_point_or_not_at_all() {
-        assert!(positive_somewhere(&sym("x^2 - 50")));
-        assert!(positive_somewhere(&sym("x y - 1")));
-        assert!(positive_somewhere(&sym("\\frac{1}{x - 3}")));
-        assert!(!positive_somewhere(&sym("-x^2 - 1")));
-        assert!(!positive_somewhere(&sym("2xy - x^2 - y^2")));
+    fn a_common_sample_point_or_none() {
+        let shown = |notes: &[Entry]| common_point(notes);
+        assert!(shown(&[entry("x^2 - 50", Inside::Positive)]));
+        assert!(shown(&[entry("x y - 1", Inside::Positive)]));
+        assert!(shown(&[entry("\\frac{1}{x - 3}", Inside::Positive)]));
+        assert!(!shown(&[entry("-x^2 - 1", Inside::Positive)]));
+        assert!(!shown(&[entry("2xy - x^2 - y^2", Inside::Positive)]));
+        // Each alone has points, together none.
+        assert!(!shown(&[
+            entry("x", Inside::Positive),
+            entry("-x", Inside::Positive)
+        ]));
+        assert!(shown(&[
+            entry("x", Inside::Positive),
+            entry("x - 1", Inside::OpenUnit)
+        ]));
         // π in the argument: never evaluated, so never shown.
-        assert!(!positive_somewhere(&sym("x + \\pi")));
-        assert!(application_defined("arcsin", &sym("x^2")));
-        assert!(!application_defined("arcsin", &sym("x^2 + 1")));
-        assert!(application_defined("cot", &sym("\\frac{x}{y}")));
-        assert!(!application_defined("cot", &sym("\\frac{0}{y}")));
-        assert!(application_defined("sin", &sym("x + \\pi")));
+        assert!(!shown(&[entry("x + \\pi", Inside::Positive)]));
+        assert!(!shown(&[entry("x^2 + 1", Inside::OpenUnit)]));
+        assert!(shown(&[entry("\\frac{x}{y}", Inside::NonZero)]));
+    }
+
+    #[test]
+    fn whole_applications_only() {
+        assert!(occurs("tan(x)", "tan(x) + 1"));
+        assert!(occurs("tan(x)", "sin(tan(x))"));
+        assert!(!occurs("tan(x)", "arctan(x)"));
+        let notes = [entry("-x^2 - 1", Inside::Positive)];
+        assert!(check(&notes, "f(-x^2 - 1) + 1").is_ok());
+        assert!(check(&notes, "1").is_err());
     }
 }

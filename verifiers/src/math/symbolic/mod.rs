@@ -13,7 +13,7 @@
 //! for each argument `u` (see `Poly::reduce_sines`), with `tan`, `cot`, `sec` and `csc` of a
 //! polynomial in variables written in sines and cosines, so `\tan^2 x + 1` = `\sec^2 x`.
 
-mod domain;
+pub(crate) mod domain;
 mod parse;
 mod poly;
 pub(crate) mod radical;
@@ -132,11 +132,6 @@ impl Sym {
             return None;
         }
         self.num.pi_multiple()
-    }
-
-    /// Whether the text occurs in an atom's name, inside applications too.
-    pub(crate) fn has_atom_containing(&self, text: &str) -> bool {
-        self.num.has_atom_containing(text) || self.den.has_atom_containing(text)
     }
 
     /// Whether a variable occurs, inside applications too.

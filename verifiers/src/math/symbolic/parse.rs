@@ -79,16 +79,9 @@ const ENGLISH: &[&str] = &[
 pub(crate) fn parse(toks: &[Token]) -> Result<Sym, MathError> {
     let mut p = Parser {
         c: Cursor::new(toks)?,
-        fragile: Vec::new(),
     };
     let v = p.expr()?;
     p.finish()?;
-    // An application not shown to be defined anywhere may not cancel (see `domain`).
-    if let Some(gone) = p.fragile.iter().find(|a| !v.has_atom_containing(a)) {
-        return Err(MathError::Undefined(format!(
-            "{gone} may have no real value anywhere, and it cancels"
-        )));
-    }
     Ok(v)
 }
 
@@ -102,8 +95,6 @@ fn int(k: i64) -> Sym {
 
 struct Parser<'a> {
     c: Cursor<'a>,
-    /// The applications made so far that are not shown to be defined anywhere.
-    fragile: Vec<String>,
 }
 
 deref_to_cursor!(Parser);
@@ -200,7 +191,7 @@ impl Parser<'_> {
         }
         let mut v = if self.eat(&Tok::Caret) {
             let e = self.unary()?;
-            power_of(&base, &e, &mut self.fragile)?
+            power_of(&base, &e)?
         } else {
             base
         };
@@ -259,7 +250,7 @@ impl Parser<'_> {
                 } else {
                     self.guarded(Self::primary)?
                 };
-                root_of(&x, index, &mut self.fragile)
+                root_of(&x, index)
             }
             other => Err(MathError::Syntax(format!("unexpected {}", describe(other)))),
         }
@@ -293,8 +284,7 @@ impl Parser<'_> {
             for (i, c) in w.char_indices() {
                 let mut f = atom(&c.to_string());
                 if i == last && self.eat(&Tok::Caret) {
-                    let e = self.unary()?;
-                    f = power_of(&f, &e, &mut self.fragile)?;
+                    f = power_of(&f, &self.unary()?)?;
                 }
                 acc = acc.mul(&f)?;
             }
@@ -377,9 +367,7 @@ impl Parser<'_> {
             }
             _ => {
                 let text = format!("{fname}({arg})");
-                if arg.mentions_variable() && !domain::application_defined(&fname, &arg) {
-                    self.fragile.push(text.clone());
-                }
+                domain::note_application(&text, &fname, &arg);
                 atom(&text)
             }
         };
@@ -509,7 +497,7 @@ fn exp_of(x: &Sym) -> Sym {
 }
 
 /// The real `n`-th root: exact for rationals, an atom `root(n, x)` otherwise.
-fn root_of(x: &Sym, n: u32, fragile: &mut Vec<String>) -> Result<Sym, MathError> {
+fn root_of(x: &Sym, n: u32) -> Result<Sym, MathError> {
     if let Some(q) = x.as_rational() {
         return Ok(Sym::from_poly(Poly::root_of(&q, n)?));
     }
@@ -528,15 +516,15 @@ fn root_of(x: &Sym, n: u32, fragile: &mut Vec<String>) -> Result<Sym, MathError>
         )));
     }
     let text = format!("root({n}, {x})");
-    if n.is_multiple_of(2) && !domain::positive_somewhere(x) {
-        fragile.push(text.clone());
+    if n.is_multiple_of(2) {
+        domain::note(&text, x, domain::Inside::Positive);
     }
     Ok(atom(&text))
 }
 
 /// `base ^ e`: integer powers exactly; `q^(a/b)` for rational `q` through an exact radical;
 /// `x^(a/b)` as `x^k · root(b, x)^r`; `e^x` as `exp(x)`; any other power as an atom.
-fn power_of(base: &Sym, e: &Sym, fragile: &mut Vec<String>) -> Result<Sym, MathError> {
+fn power_of(base: &Sym, e: &Sym) -> Result<Sym, MathError> {
     let is_e = *base == atom("e");
     let Some(q) = e.as_rational() else {
         if is_e {
@@ -549,9 +537,7 @@ fn power_of(base: &Sym, e: &Sym, fragile: &mut Vec<String>) -> Result<Sym, MathE
             ));
         }
         let text = format!("pow({base}, {e})");
-        if !domain::positive_somewhere(base) {
-            fragile.push(text.clone());
-        }
+        domain::note(&text, base, domain::Inside::Positive);
         return Ok(atom(&text));
     };
     if q.is_integer() {
@@ -595,7 +581,7 @@ fn power_of(base: &Sym, e: &Sym, fragile: &mut Vec<String>) -> Result<Sym, MathE
             Err(MathError::DivisionByZero)
         };
     }
-    let r = root_of(base, den, fragile)?;
+    let r = root_of(base, den)?;
     // x^(a/b) = root(b, x)^a, with whole powers of x taken out of the root.
     let whole = num.div_euclid(i64::from(den));
     let rest = num.rem_euclid(i64::from(den));

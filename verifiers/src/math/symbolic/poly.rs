@@ -179,12 +179,16 @@ impl Poly {
             let args = a.split_once('(').map_or("", |(_, r)| r);
             !names_in(args).any(is_variable)
         };
-        // Odd roots of variables are the only applications whose zeros are the argument's.
+        // Odd roots of polynomials in variables are the only applications whose zeros are the
+        // argument's, which is not identically zero. An argument with an application in it
+        // may be (`\sqrt[3]{x^2 - \sqrt{x^4}}`), or have no value anywhere.
         let odd_root = |a: &str| {
             a.strip_prefix("root(")
                 .and_then(|r| r.split_once(','))
-                .and_then(|(n, _)| n.parse::<u32>().ok())
-                .is_some_and(|n| n % 2 == 1)
+                .is_some_and(|(n, arg)| {
+                    n.parse::<u32>().is_ok_and(|n| n % 2 == 1)
+                        && !arg.trim_end_matches(')').contains('(')
+                })
         };
         (self.terms.len() > 1 && applications().next().is_some())
             || applications().any(|(a, _)| constant_argument(a) || !odd_root(a))

@@ -52,14 +52,6 @@ impl Poly {
     pub fn len(&self) -> usize {
         self.terms.len()
     }
-
-    /// Whether the text occurs in an atom's name (`ln(x)` in `ln(x)` or in `sin(ln(x))`).
-    pub fn has_atom_containing(&self, text: &str) -> bool {
-        self.terms
-            .keys()
-            .flat_map(|m| m.atoms.iter())
-            .any(|(a, _)| a.contains(text))
-    }
 }
 
 #[cfg(test)]
