@@ -43,8 +43,11 @@ pub enum Bench {
         #[arg(long, default_value_t = 40000)]
         problems: u64,
         /// Problems of the smaller memory run (the larger has 10x); both exceed the blocks
-        /// in flight (8 of 1,000 problems), so the figure shows what flow control bounds.
-        #[arg(long, default_value_t = 20000)]
+        /// in flight (8 of 1,000 problems) several times over, so the figure shows what flow
+        /// control bounds, not the allocator's warm-up (a 20,000-problem run ends before its
+        /// pools are full: 151-163 MiB, against 183 MiB at 40,000 and 183-187 MiB at 200,000
+        /// and 400,000).
+        #[arg(long, default_value_t = 40000)]
         memory_problems: u64,
         /// A GGUF teacher: tokens/s inside mull run against the sample stage alone.
         #[arg(long)]
@@ -57,8 +60,9 @@ pub enum Bench {
         model_problems: u64,
         /// Rounds of the throughput and model figures: -w 1 and -w 2 (and mull run and the
         /// sample stage) take turns, each keeping its best round, so a burst of load on a
-        /// shared machine hits both alike.
-        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+        /// shared machine hits both alike (on this project's 2-core machine the best of 3
+        /// still moved the ratio by ±0.2).
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
         rounds: u64,
         /// Where the runs write (default: the system's temporary directory). On a RAM file
         /// system (`/dev/shm`) the figures are the dataflow's own, without the disk's.
