@@ -64,6 +64,14 @@ thread_local! {
 /// Runs `f`, the parse of one answer, and returns what it noted. A call inside another's
 /// leaves the notes to the outer one (and returns none).
 pub(crate) fn with_ledger<T>(f: impl FnOnce() -> T) -> (T, Vec<Entry>) {
+    /// Closes the ledger however `f` ends: one left open by a panic would make every later
+    /// parse on the thread an inner one, whose notes nobody checks.
+    struct Close;
+    impl Drop for Close {
+        fn drop(&mut self) {
+            LEDGER.with(|l| l.borrow_mut().take());
+        }
+    }
     let outer = LEDGER.with(|l| {
         let mut l = l.borrow_mut();
         let open = l.is_some();
@@ -72,11 +80,13 @@ pub(crate) fn with_ledger<T>(f: impl FnOnce() -> T) -> (T, Vec<Entry>) {
         }
         open
     });
-    let out = f();
     if outer {
-        return (out, Vec::new());
+        return (f(), Vec::new());
     }
+    let close = Close;
+    let out = f();
     let notes = LEDGER.with(|l| l.borrow_mut().take()).unwrap_or_default();
+    drop(close);
     (out, notes)
 }
 
@@ -255,6 +265,20 @@ mod tests {
         assert!(!shown(&[entry("x + \\pi", Inside::Positive)]));
         assert!(!shown(&[entry("x^2 + 1", Inside::OpenUnit)]));
         assert!(shown(&[entry("\\frac{x}{y}", Inside::NonZero)]));
+    }
+
+    #[test]
+    fn a_panic_closes_the_ledger() {
+        let arg = sym("x");
+        let caught = std::panic::catch_unwind(|| {
+            with_ledger(|| {
+                note("ln(x)", &arg, Inside::Positive);
+                panic!("inside a parse");
+            })
+        });
+        assert!(caught.is_err());
+        let ((), notes) = with_ledger(|| note("ln(x)", &arg, Inside::Positive));
+        assert_eq!(notes.len(), 1, "a fresh ledger, not an inner one");
     }
 
     #[test]
