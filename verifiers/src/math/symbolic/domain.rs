@@ -26,24 +26,24 @@ use crate::math::MathError;
 pub(crate) enum Inside {
     /// Logarithms, even roots, a base to a symbolic power.
     Positive,
+    /// A logarithm's base.
+    PositiveNotOne,
     /// arcsin, arccos: strictly between −1 and 1.
     OpenUnit,
     /// cot, csc of a rational: anywhere but 0 (π is irrational).
     NonZero,
     /// tan, sec of a rational: anywhere (π/2 is irrational).
     Anywhere,
-    /// A case not sampled (a logarithm to a symbolic base): never shown.
-    Unknown,
 }
 
 impl Inside {
     fn holds(self, v: &BigRational) -> bool {
         match self {
             Inside::Positive => v.is_positive(),
+            Inside::PositiveNotOne => v.is_positive() && !v.is_one(),
             Inside::OpenUnit => v.abs() < BigRational::one(),
             Inside::NonZero => !v.is_zero(),
             Inside::Anywhere => true,
-            Inside::Unknown => false,
         }
     }
 }
@@ -61,62 +61,79 @@ thread_local! {
     static LEDGER: RefCell<Option<Vec<Entry>>> = const { RefCell::new(None) };
 }
 
-/// Runs `f`, the parse of one answer, and returns what it noted. A call inside another's
-/// leaves the notes to the outer one (and returns none).
+/// Runs `f`, the parse of one expression or answer, with a fresh ledger and returns what it
+/// noted; the enclosing ledger (if any) is put back, unchanged: a caller whose parse stands
+/// hands its notes on with [`forward`], so an answer is checked as a whole (both sides of a
+/// relation, a matrix product) as well as each expression in it.
 pub(crate) fn with_ledger<T>(f: impl FnOnce() -> T) -> (T, Vec<Entry>) {
-    /// Closes the ledger however `f` ends: one left open by a panic would make every later
-    /// parse on the thread an inner one, whose notes nobody checks.
-    struct Close;
-    impl Drop for Close {
+    /// Puts the enclosing ledger back however `f` ends: a ledger left open by a panic would
+    /// collect notes that nobody checks.
+    struct Restore(Option<Vec<Entry>>);
+    impl Drop for Restore {
         fn drop(&mut self) {
-            LEDGER.with(|l| l.borrow_mut().take());
+            let outer = self.0.take();
+            LEDGER.with(|l| *l.borrow_mut() = outer);
         }
     }
-    let outer = LEDGER.with(|l| {
-        let mut l = l.borrow_mut();
-        let open = l.is_some();
-        if !open {
-            *l = Some(Vec::new());
-        }
-        open
-    });
-    if outer {
-        return (f(), Vec::new());
-    }
-    let close = Close;
+    let restore = Restore(LEDGER.with(|l| l.borrow_mut().replace(Vec::new())));
     let out = f();
     let notes = LEDGER.with(|l| l.borrow_mut().take()).unwrap_or_default();
-    drop(close);
+    drop(restore);
     (out, notes)
+}
+
+/// Adds notes to the enclosing ledger, if there is one.
+pub(crate) fn forward(notes: Vec<Entry>) {
+    LEDGER.with(|l| {
+        if let Some(outer) = l.borrow_mut().as_mut() {
+            for e in notes {
+                push(outer, e);
+            }
+        }
+    });
+}
+
+fn push(notes: &mut Vec<Entry>, e: Entry) {
+    if !notes
+        .iter()
+        .any(|n| n.text == e.text && n.inside == e.inside && n.arg == e.arg)
+    {
+        notes.push(e);
+    }
 }
 
 /// Notes an application whose argument must be `inside` (dropped outside a ledger).
 pub(crate) fn note(text: &str, arg: &Sym, inside: Inside) {
     LEDGER.with(|l| {
         if let Some(notes) = l.borrow_mut().as_mut() {
-            if !notes.iter().any(|e| e.text == text) {
-                notes.push(Entry {
+            push(
+                notes,
+                Entry {
                     text: text.to_string(),
                     arg: arg.clone(),
                     inside,
-                });
-            }
+                },
+            );
         }
     });
 }
 
-/// Notes `fname(arg)` when `fname` has a restricted domain and `arg` has variables (a constant
-/// argument was judged when the application was made: `parse::undefined`).
+/// Notes `fname(arg)` when `fname` has a restricted domain: its argument when that has
+/// variables (a constant argument was judged when the application was made:
+/// `parse::undefined`), and a logarithm's variable base (positive, not 1), whatever the
+/// argument.
 pub(crate) fn note_application(text: &str, fname: &str, arg: &Sym) {
+    if let Some(base) = fname.strip_prefix("log_") {
+        if base.parse::<BigRational>().is_err() && base != "e" && base != "π" {
+            note(text, &Sym::variable(base), Inside::PositiveNotOne);
+        }
+    }
     if !arg.mentions_variable() {
         return;
     }
     let inside = match fname {
         "ln" | "log" | "lg" => Inside::Positive,
-        _ if fname.starts_with("log_") => match fname[4..].parse::<BigRational>() {
-            Ok(_) => Inside::Positive,
-            Err(_) => Inside::Unknown,
-        },
+        _ if fname.starts_with("log_") => Inside::Positive,
         "arcsin" | "arccos" => Inside::OpenUnit,
         "tan" | "sec" => Inside::Anywhere,
         "cot" | "csc" => Inside::NonZero,
@@ -191,9 +208,6 @@ fn common_point(notes: &[Entry]) -> bool {
     }
     let mut names: BTreeSet<&str> = BTreeSet::new();
     for e in notes {
-        if e.inside == Inside::Unknown {
-            return false;
-        }
         match (e.arg.num.plain_variables(), e.arg.den.plain_variables()) {
             (Some(a), Some(b)) => names.extend(a.into_iter().chain(b)),
             _ => return false,

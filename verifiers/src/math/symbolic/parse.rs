@@ -76,12 +76,22 @@ const ENGLISH: &[&str] = &[
 ];
 
 /// Parses the whole token slice as one symbolic expression.
+/// An application that may be defined nowhere and vanished from the value is refused (see
+/// [`domain`]); the notes go on to the answer's ledger.
 pub(crate) fn parse(toks: &[Token]) -> Result<Sym, MathError> {
-    let mut p = Parser {
-        c: Cursor::new(toks)?,
-    };
-    let v = p.expr()?;
-    p.finish()?;
+    let (v, notes) = domain::with_ledger(|| {
+        let mut p = Parser {
+            c: Cursor::new(toks)?,
+        };
+        let v = p.expr()?;
+        p.finish()?;
+        Ok(v)
+    });
+    let v = v?;
+    if !notes.is_empty() {
+        domain::check(&notes, &v.to_string())?;
+        domain::forward(notes);
+    }
     Ok(v)
 }
 
