@@ -122,7 +122,18 @@ pub(crate) fn parse_answer_with_unit(text: &str) -> Result<(MathValue, Option<St
     let (value, notes) = domain::with_ledger(|| parse_tokens_answer(toks));
     let value = value?;
     if !notes.is_empty() {
-        domain::check(&notes, &value.to_string())?;
+        // `x = 5, y = 3 + 0 \cdot \ln(-x)`: the answer's own values of its names count.
+        let fixed = match &value {
+            MathValue::Named(pairs) => pairs
+                .iter()
+                .filter_map(|(name, v)| match v {
+                    MathValue::Number { value, .. } => Some((name.clone(), value.clone())),
+                    _ => None,
+                })
+                .collect(),
+            _ => Default::default(),
+        };
+        domain::check_with(&notes, &value.to_string(), &fixed)?;
     }
     Ok((value, unit))
 }

@@ -145,10 +145,20 @@ pub(crate) fn note_application(text: &str, fname: &str, arg: &Sym) {
 /// Accepts a parsed value, `present` its text, unless an application of the ledger is missing
 /// from it and the ledger's applications are not all shown defined at one common point.
 pub(crate) fn check(notes: &[Entry], present: &str) -> Result<(), MathError> {
+    check_with(notes, present, &BTreeMap::new())
+}
+
+/// [`check`] with some variables fixed (`x = 5` elsewhere in the answer): the sample points
+/// give them these values.
+pub(crate) fn check_with(
+    notes: &[Entry],
+    present: &str,
+    fixed: &BTreeMap<String, BigRational>,
+) -> Result<(), MathError> {
     let Some(gone) = notes.iter().find(|e| !occurs(&e.text, present)) else {
         return Ok(());
     };
-    if common_point(notes) {
+    if common_point(notes, fixed) {
         return Ok(());
     }
     Err(MathError::Undefined(format!(
@@ -198,7 +208,7 @@ const MIXED_POINTS: usize = 32;
 const MAX_SAMPLED_TERMS: usize = 256;
 
 /// Whether one sample point puts every argument strictly inside its domain.
-fn common_point(notes: &[Entry]) -> bool {
+fn common_point(notes: &[Entry], fixed: &BTreeMap<String, BigRational>) -> bool {
     let terms: usize = notes
         .iter()
         .map(|e| e.arg.num.len() + e.arg.den.len())
@@ -213,7 +223,10 @@ fn common_point(notes: &[Entry]) -> bool {
             _ => return false,
         }
     }
-    let names: Vec<&str> = names.into_iter().collect();
+    let names: Vec<&str> = names
+        .into_iter()
+        .filter(|n| !fixed.contains_key(*n))
+        .collect();
     let coordinate = |k: usize| {
         let (n, d) = COORDINATES[k % COORDINATES.len()];
         BigRational::new(n.into(), d.into())
@@ -231,7 +244,7 @@ fn common_point(notes: &[Entry]) -> bool {
             .zip(&point)
             .map(|(name, &k)| (*name, coordinate(k)))
             .collect();
-        let at = |name: &str| values.get(name).cloned();
+        let at = |name: &str| values.get(name).or_else(|| fixed.get(name)).cloned();
         notes
             .iter()
             .all(|e| match (e.arg.num.eval_at(&at), e.arg.den.eval_at(&at)) {
@@ -260,7 +273,7 @@ mod tests {
 
     #[test]
     fn a_common_sample_point_or_none() {
-        let shown = |notes: &[Entry]| common_point(notes);
+        let shown = |notes: &[Entry]| common_point(notes, &BTreeMap::new());
         assert!(shown(&[entry("x^2 - 50", Inside::Positive)]));
         assert!(shown(&[entry("x y - 1", Inside::Positive)]));
         assert!(shown(&[entry("\\frac{1}{x - 3}", Inside::Positive)]));
