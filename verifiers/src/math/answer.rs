@@ -118,7 +118,9 @@ pub fn parse_answer(text: &str) -> Result<MathValue, MathError> {
 /// [`domain`]).
 pub(crate) fn parse_answer_with_unit(text: &str) -> Result<(MathValue, Option<String>), MathError> {
     let mut toks = lex(text)?;
-    let unit = strip_trailing(&mut toks);
+    // `\$2` is two dollars: the sign is read as layout, but it is the answer's unit, so that
+    // `2 \text{ cents}` does not match it.
+    let unit = strip_trailing(&mut toks).or_else(|| text.contains("\\$").then(|| "dollar".into()));
     let (value, notes) = domain::with_ledger(|| parse_tokens_answer(toks));
     let value = value?;
     if !notes.is_empty() {

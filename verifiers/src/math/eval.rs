@@ -147,7 +147,7 @@ impl Parser<'_> {
             Tok::Num { value, integer } => {
                 let whole = value.clone();
                 if *integer {
-                    if let Some(frac) = self.mixed_fraction() {
+                    if let Some(frac) = self.mixed_fraction()? {
                         return exact::add(&whole, &frac);
                     }
                 }
@@ -190,8 +190,10 @@ impl Parser<'_> {
     }
 
     /// After an integer literal: a proper fraction of integer literals that makes it a mixed
-    /// number (`1 1/2`, `1\frac{1}{2}`); consumes it and returns its value if so.
-    fn mixed_fraction(&mut self) -> Option<BigRational> {
+    /// number (`1 1/2`, `1\frac{1}{2}`); consumes it and returns its value if so. One followed
+    /// by a power, a bracket, a letter or a number is refused: `2\frac{1}{2}^2` is `(5/2)^2`
+    /// to a reader of mixed numbers and `2 \cdot (1/2)^2` to the grammar.
+    fn mixed_fraction(&mut self) -> Result<Option<BigRational>, MathError> {
         // `1/2 1/2` is not `1/(2 1/2)`: a mixed number never follows an operator.
         let after_operator = self.pos >= 2
             && matches!(
@@ -199,7 +201,7 @@ impl Parser<'_> {
                 Some(Tok::Divide | Tok::Times | Tok::Caret)
             );
         if after_operator {
-            return None;
+            return Ok(None);
         }
         let int_at = |k: usize| match self.peek_at(k).map(|t| &t.tok) {
             Some(Tok::Num {
@@ -209,32 +211,38 @@ impl Parser<'_> {
             _ => None,
         };
         let tok_at = |k: usize| self.peek_at(k).map(|t| &t.tok);
-        let (n, d, len) =
+        let shape = || {
             if self.peek_at(0).is_some_and(|t| t.space_before) && tok_at(1) == Some(&Tok::Divide) {
-                (int_at(0)?, int_at(2)?, 3)
+                Some((int_at(0)?, int_at(2)?, 3))
             } else if tok_at(0) == Some(&Tok::Frac)
                 && tok_at(1) == Some(&Tok::LBrace)
                 && tok_at(3) == Some(&Tok::RBrace)
                 && tok_at(4) == Some(&Tok::LBrace)
                 && tok_at(6) == Some(&Tok::RBrace)
             {
-                (int_at(2)?, int_at(5)?, 7)
+                Some((int_at(2)?, int_at(5)?, 7))
             } else {
-                return None;
-            };
-        // `2 1/2^2` or `1 1/2x` would not read as mixed numbers: leave them to the grammar.
+                None
+            }
+        };
+        let Some((n, d, len)) = shape() else {
+            return Ok(None);
+        };
+        if n.is_zero() || n >= d {
+            return Ok(None);
+        }
         let next = self.peek_at(len).map(|t| &t.tok);
         if matches!(
             next,
             Some(Tok::Caret | Tok::Var(_) | Tok::LParen | Tok::Num { .. })
         ) {
-            return None;
-        }
-        if n.is_zero() || n >= d {
-            return None;
+            return Err(MathError::Syntax(
+                "a mixed number followed by a power, a bracket, a letter or a number is ambiguous"
+                    .into(),
+            ));
         }
         self.pos += len;
-        Some(n / d)
+        Ok(Some(n / d))
     }
 }
 

@@ -143,17 +143,21 @@ fn grade_unbudgeted(gold: &str, pred_text: &str, opts: MathOptions) -> MathGrade
             return MathGrade::fail(Some(&gold_v), None, format!("prediction: {e}"), limit);
         }
     };
-    // `\pi \text{ degrees}`, `\arctan(1) deg`: degrees of a value in radians' terms (π, a
-    // function) are not that value, and the angle itself is not understood.
+    // `\pi \text{ degrees}`, `\arctan(1) deg`, `e^\circ`: degrees of a value in radians'
+    // terms (π, `e`, a function) are not that value, and the angle itself is not understood.
     let degrees = |u: &str| ["degree", "deg", "°"].contains(&unit_key(u).as_str());
     if pred_unit.as_deref().is_some_and(degrees) && gold_unit.as_deref().is_none_or(|u| !degrees(u))
     {
         let shown = pred_v.to_string();
-        if shown.contains('π') || shown.contains('(') {
+        // `e` is never a variable's name: a word `e` in the value is Euler's number.
+        let euler = shown
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| w == "e");
+        if shown.contains('π') || shown.contains('(') || euler {
             return MathGrade::fail(
                 Some(&gold_v),
                 Some(&pred_v),
-                "prediction: degrees of an expression with π or a function".into(),
+                "prediction: degrees of an expression with π, e or a function".into(),
                 false,
             );
         }
