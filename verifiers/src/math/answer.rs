@@ -380,11 +380,23 @@ fn strip_trailing(toks: &mut Vec<Token>) -> Option<String> {
 }
 
 /// `x = 4 and y = -1/2`, `x = 4; y = 2`, `1 and 2`, `(11, 7) or (7, 11)`: an `and` or `or`
-/// between two values, or a `;` before another `name =`, separates values like a comma.
+/// between two values outside brackets, or a `;` before another `name =`, separates values
+/// like a comma. Inside brackets it does not: `(1 \text{ or } 2)` is not the pair `(1, 2)`.
 /// Returns whether an `or` was one of them.
 fn join_named(toks: &mut [Token]) -> bool {
     let mut alternatives = false;
+    let mut depth: i64 = 0;
+    let depths: Vec<i64> = toks
+        .iter()
+        .map(|t| {
+            depth += t.tok.nesting();
+            depth
+        })
+        .collect();
     for i in 1..toks.len().saturating_sub(1) {
+        if depths[i] != 0 {
+            continue;
+        }
         let (word, semicolon) = match &toks[i].tok {
             Tok::Word(w) | Tok::Text(w) => (
                 w.eq_ignore_ascii_case("and") || w.eq_ignore_ascii_case("or"),

@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::answer::parse_answer_with_unit;
 use super::escapes::undoubled;
 use super::gold::gold_answer;
-use super::prediction::{answer_candidate, parse_checked, prediction};
+use super::prediction::{answer_candidate, answer_text, parse_checked, prediction};
 use super::{MathError, MathValue};
 
 /// How lenient grading is.
@@ -129,15 +129,15 @@ fn grade_unbudgeted(gold: &str, pred_text: &str, opts: MathOptions) -> MathGrade
                         return MathGrade::fail(None, None, format!("gold answer: {e3}"), true);
                     }
                     // `V_{1}:V_{2}=11:21`: the value the label names, as text.
-                    Some((value, Err(_))) => return grade_as_text(value, pred_text, &e),
-                    None => return grade_as_text(gold, pred_text, &e),
+                    Some((value, Err(_))) => return grade_as_text(value, pred_text, &e, opts),
+                    None => return grade_as_text(gold, pred_text, &e, opts),
                 },
             }
         }
     };
     let (pred_v, pred_unit) = match (prediction(pred_text, opts), &labelled) {
         (Ok(v), _) => v,
-        (Err(_), Some(gold_err)) => return grade_as_text(gold, pred_text, gold_err),
+        (Err(_), Some(gold_err)) => return grade_as_text(gold, pred_text, gold_err, opts),
         (Err(e), None) => {
             let limit = e.is_limit();
             return MathGrade::fail(Some(&gold_v), None, format!("prediction: {e}"), limit);
@@ -160,6 +160,23 @@ fn grade_unbudgeted(gold: &str, pred_text: &str, opts: MathOptions) -> MathGrade
                 "prediction: degrees of an expression with π, e or a function".into(),
                 false,
             );
+        }
+    }
+    // A reward's answer line carries at most a unit this grader knows, or the gold's own: any
+    // other trailing word is one a model could learn to append (`3 tens`, `3 disregard this`).
+    if opts.answer_line_only {
+        if let Some(pu) = &pred_unit {
+            let golds = gold_unit
+                .as_deref()
+                .is_some_and(|gu| unit_key(gu) == unit_key(pu));
+            if !golds && !super::commit::known_unit(pu) {
+                return MathGrade::fail(
+                    Some(&gold_v),
+                    Some(&pred_v),
+                    format!("prediction: `{pu}` after the answer is not a known unit"),
+                    false,
+                );
+            }
         }
     }
     let pred_v = decimal_comma(&gold_v, pred_v, pred_text, opts);
@@ -235,9 +252,14 @@ fn labelled_value(gold: &str) -> Option<&str> {
 /// A gold answer that is not an exact rational value (`\sqrt{2}`, `2\pi`): the prediction is
 /// right only if it is the same text up to layout ([`text_form`]). A gold answer that does not
 /// parse for another reason grades as an error unless the texts match.
-fn grade_as_text(gold: &str, pred_text: &str, gold_err: &MathError) -> MathGrade {
+fn grade_as_text(
+    gold: &str,
+    pred_text: &str,
+    gold_err: &MathError,
+    opts: MathOptions,
+) -> MathGrade {
     let g = text_form(&answer_candidate(gold).map_or_else(|_| gold.to_string(), |(c, _)| c));
-    let p = answer_candidate(pred_text).ok().map(|(c, _)| text_form(&c));
+    let p = answer_text(pred_text, opts).ok().map(|c| text_form(&c));
     let irrational = matches!(gold_err, MathError::NotRational(_));
     let grade = |correct: bool, reason: String, error: bool| MathGrade {
         correct,
@@ -383,7 +405,7 @@ fn decimal_comma(gold: &MathValue, pred: MathValue, text: &str, opts: MathOption
     if !matches!(&pred, MathValue::List(items) if items.len() == 2) {
         return pred;
     }
-    let Ok((cand, _)) = answer_candidate(text) else {
+    let Ok(cand) = answer_text(text, opts) else {
         return pred;
     };
     let c = cand.trim();

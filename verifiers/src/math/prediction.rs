@@ -28,6 +28,17 @@ pub(super) fn answer_candidate(text: &str) -> Result<(String, AnswerSource), Mat
     }
 }
 
+/// The text a prediction's answer is read from: the last line's answer in the verifier's mode,
+/// else what [`answer_candidate`] finds. Every reading of the prediction (as a value, as text,
+/// with a decimal comma) starts here, so none of them looks past the answer line in that mode.
+pub(super) fn answer_text(text: &str, opts: MathOptions) -> Result<String, MathError> {
+    if opts.answer_line_only {
+        last_line_answer(text)
+    } else {
+        answer_candidate(text).map(|(c, _)| c)
+    }
+}
+
 /// The answer of the last non-empty line after `</think>`, when that line is only an answer:
 /// `Answer: X` (also `Final answer:`, markdown bold), or a lone `\boxed{X}` (maybe in `$…$` or
 /// `\[…\]`); a trailing period and "I hope it is correct." aside.

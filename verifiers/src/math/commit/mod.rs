@@ -13,10 +13,12 @@
 //! - **Later** lines: no retraction ([`RETRACTIONS`]) and no other answer marker.
 
 mod quantity;
+mod units;
 mod words;
 
 use super::extract::before_chat_token;
 use quantity::named_quantity;
+pub(crate) use units::known_unit;
 use words::{
     CLOSERS, CONCLUSIONS, DOUBTS, HEDGES, LEAD_INS, NOT_UNITS, RETRACTIONS, SCALING, SUPERLATIVES,
 };
@@ -456,6 +458,7 @@ pub(crate) fn unit_word(w: &str) -> bool {
         && !NUMBER_WORDS.contains(&lower.as_str())
         && !DOUBTS.contains(&lower.as_str())
         && !RETRACTIONS.contains(&lower.as_str())
+        && !units::CHANGES_VALUE.contains(&lower.as_str())
 }
 
 /// `line` without the math delimiters and markup that may open just before an answer.

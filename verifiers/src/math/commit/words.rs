@@ -10,6 +10,10 @@ pub(super) const SUPERLATIVES: &[&str] = &[
 /// Words that, in the sentence before an answer or its marker (and the short sentence before
 /// that), hedge, negate or reject it.
 pub(super) const DOUBTS: &[&str] = &[
+    "random",
+    "guess",
+    "guessing",
+    "shot",
     "not",
     "no",
     "never",
@@ -233,6 +237,13 @@ pub(super) const RETRACTIONS: &[&str] = &[
     "rejected",
     "extraneous",
     "discard",
+    "thought",
+    "update",
+    "updated",
+    "revised",
+    "revision",
+    "amended",
+    "think",
     "invalid",
     "fails",
 ];
