@@ -459,6 +459,7 @@ pub(crate) fn unit_word(w: &str) -> bool {
         && !DOUBTS.contains(&lower.as_str())
         && !RETRACTIONS.contains(&lower.as_str())
         && !units::CHANGES_VALUE.contains(&lower.as_str())
+        && !words::number_word(&lower)
 }
 
 /// `line` without the math delimiters and markup that may open just before an answer.

@@ -2,38 +2,15 @@
 //!
 //! Free text reads a word of four letters or more as a unit unless a list says it changes,
 //! scales or retracts the value ([`super::unit_word`]); [`CHANGES_VALUE`] is the part of
-//! those lists that a fifth review of rewards found missing. A reward's answer line reads
+//! those lists that a sixth review, of rewards, found missing. A reward's answer line reads
 //! only the units of [`KNOWN_UNITS`] (or the gold's own unit): there, any other word is one a
 //! model could learn to append (`Answer: 3 disregard this`).
 
-/// Words after a number that change, scale or retract it: cardinals (`3 four`, `3 fifty`),
+/// Words after a number that change, scale or retract it besides the cardinals (`3 four`):
 /// multipliers (`3 tens`), bases (`11 ternary`), angle units other than degrees and radians,
 /// and retractions said as a trailing word.
 pub(super) const CHANGES_VALUE: &[&str] = &[
-    // Cardinals of four letters or more (shorter words are never units).
-    "four",
-    "five",
-    "nine",
-    "three",
-    "seven",
-    "eight",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-    "twenty",
-    "thirty",
-    "forty",
-    "fifty",
-    "sixty",
-    "seventy",
-    "eighty",
-    "ninety",
+    // Cardinals are number words (`words::number_word`); these are not among them.
     "zero",
     "naught",
     "nought",
