@@ -140,7 +140,8 @@ fn answer_line_mode_takes_only_a_bare_last_line() {
     for (gold, pred) in [
         ("5", "Answer: 5"),
         ("1/2", "<think>\n2/4 = 1/2\n</think>\nAnswer: \\frac12"),
-        ("5", "So we are done.\n\\boxed{5}"),
+        ("5", "<think>\nwork\n</think>\n\\boxed{5}"),
+        ("5", "The final answer is:\n\\boxed{5}"),
         ("5", "**Final Answer:** $\\boxed{5}$."),
         (
             "x = 4, y = -1/2",
@@ -152,6 +153,12 @@ fn answer_line_mode_takes_only_a_bare_last_line() {
     }
     for (gold, pred) in [
         ("5", "Answer: 5\nUpdate: 7"),
+        // A lone box follows nothing or a plain lead-in: the line above can do anything a
+        // line's own text can (review 7: `$x \ne$`, `In base 5:`, `Answer: 4`).
+        ("5", "So we are done.\n\\boxed{5}"),
+        ("5", "$x \\ne$\n$\\boxed{5}$"),
+        ("5", "Answer: 4\n\\boxed{5}"),
+        ("5", "Answer: 5\n<|user|>\nNo. Answer: 4"),
         ("5", "The answer is 5"),
         ("5", "The answer is not\n\\boxed{5}"),
         ("5", "Only a fool says the answer is \\boxed{5}."),

@@ -46,6 +46,11 @@ fn last_line_answer(text: &str) -> Result<String, MathError> {
     let tail = answer_region(text);
     let refuse =
         |why: &str| MathError::Syntax(format!("the last line is not an answer line: {why}"));
+    // The whole completion is the model's: a chat-template token it wrote may not hide what
+    // follows it (`Answer: 3\n<|user|>\nNo. Answer: 4`).
+    if !after_region(text, tail).is_empty() {
+        return Err(refuse("text after a chat-template token"));
+    }
     let raw = tail
         .lines()
         .rfind(|l| !l.trim().is_empty())
@@ -81,9 +86,9 @@ fn last_line_answer(text: &str) -> Result<String, MathError> {
         .and_then(|inner| inner.strip_suffix('}'));
     let is_answer_line = lower.starts_with("answer:") || lower.starts_with("final answer:");
     match boxed {
-        Some(_) if !is_answer_line && !super::commit::line_above_committed(above) => {
-            Err(refuse("the line above doubts the box"))
-        }
+        Some(_) if !is_answer_line && !lead_in_only(above) => Err(refuse(
+            "a lone box needs nothing above it or a plain lead-in (`The final answer is:`)",
+        )),
         Some(inner) if !inner.contains("\\boxed") => Ok(inner.to_string()),
         Some(_) => Err(refuse("nested boxes")),
         None if value.contains("\\boxed") || value.contains("\\fbox") => {
@@ -92,6 +97,56 @@ fn last_line_answer(text: &str) -> Result<String, MathError> {
         None if is_answer_line => Ok(value.to_string()),
         None => Err(refuse("no `Answer:` and no lone box")),
     }
+}
+
+/// What follows the answer region in `text` once chat-template tokens and whitespace are
+/// removed (`region` is a slice of `text`).
+fn after_region(text: &str, region: &str) -> String {
+    let end = (region.as_ptr() as usize)
+        .saturating_sub(text.as_ptr() as usize)
+        .saturating_add(region.len())
+        .min(text.len());
+    let mut rest = text.get(end..).unwrap_or("").to_string();
+    while let Some(open) = rest.find("<|") {
+        match rest[open..].find("|>") {
+            Some(close) => rest.replace_range(open..open + close + 2, ""),
+            None => break,
+        }
+    }
+    rest.trim().to_string()
+}
+
+/// Whether the last line with words above a lone box is only a lead-in: a reward's lone box
+/// may follow nothing, or one of these phrases, and no other text. The line above can do
+/// what a line's own text does (`$x \ne$`, `In base 5:`, `Disregard this:`, `Answer: 4`),
+/// and no list of doubts covers it.
+fn lead_in_only(above: &str) -> bool {
+    const LEAD_INS: &[&str] = &[
+        "answer",
+        "final answer",
+        "the answer",
+        "the final answer",
+        "the answer is",
+        "the final answer is",
+        "so the answer is",
+        "so the final answer is",
+        "thus the answer is",
+        "thus the final answer is",
+        "hence the answer is",
+        "hence the final answer is",
+        "therefore the answer is",
+        "therefore the final answer is",
+    ];
+    let Some(line) = above.lines().rfind(|l| !l.trim().is_empty()) else {
+        return true;
+    };
+    let plain: String = line
+        .trim()
+        .trim_matches(|c: char| "#*$:. ".contains(c))
+        .to_lowercase()
+        .replace(',', "");
+    let plain = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+    LEAD_INS.contains(&plain.as_str())
 }
 
 /// Extracts and parses the predicted answer: the bare last line in the verifier's mode, else

@@ -278,12 +278,6 @@ fn doubtful(text: &str) -> bool {
     })
 }
 
-/// Whether the first line with words above a lone answer line holds no doubt (`The answer
-/// is not\n\boxed{5}`, `Maybe:\n$$\boxed{5}$$`).
-pub(crate) fn line_above_committed(before: &str) -> bool {
-    committed_before(&format!("{}\n", before.trim_end()))
-}
-
 /// The text before an answer ends, in its line, with a lead-in (or nothing), and holds no
 /// doubt; an answer that opens its line is also checked against the line above.
 fn committed_before(before: &str) -> bool {
