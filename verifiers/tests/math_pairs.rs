@@ -142,6 +142,9 @@ fn answer_line_mode_takes_only_a_bare_last_line() {
         ("1/2", "<think>\n2/4 = 1/2\n</think>\nAnswer: \\frac12"),
         ("5", "<think>\nwork\n</think>\n\\boxed{5}"),
         ("5", "The final answer is:\n\\boxed{5}"),
+        // A step of the working above the answer line leaves it alone.
+        ("7", "3 + 4 = 7\nAnswer: 7"),
+        ("7", "So x = 7.\nAnswer: 7"),
         ("5", "**Final Answer:** $\\boxed{5}$."),
         (
             "x = 4, y = -1/2",

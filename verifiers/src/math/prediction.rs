@@ -85,6 +85,11 @@ fn last_line_answer(text: &str) -> Result<String, MathError> {
         .find_map(|b| unwrapped.strip_prefix(b))
         .and_then(|inner| inner.strip_suffix('}'));
     let is_answer_line = lower.starts_with("answer:") || lower.starts_with("final answer:");
+    if is_answer_line && !plain_above_answer(above) {
+        return Err(refuse(
+            "the line above qualifies it (`In base 5:`, `Disregard the next line.`)",
+        ));
+    }
     match boxed {
         Some(_) if !is_answer_line && !lead_in_only(above) => Err(refuse(
             "a lone box needs nothing above it or a plain lead-in (`The final answer is:`)",
@@ -147,6 +152,52 @@ fn lead_in_only(above: &str) -> bool {
         .replace(',', "");
     let plain = plain.split_whitespace().collect::<Vec<_>>().join(" ");
     LEAD_INS.contains(&plain.as_str())
+}
+
+/// Whether the last line with words above an `Answer:` line leaves it alone: a lead-in, or a
+/// line that ends a statement — not one that ends in `:` (`In base 5:`, `Answer (in
+/// thousands):`), in a word or sign that continues into the next line (`a multiple of`,
+/// `$x \ne$`), or that speaks of the line below (`Disregard the next line.`). A step of the
+/// working (`3 + 4 = 7`, `so x = 7.`) passes.
+fn plain_above_answer(above: &str) -> bool {
+    const DANGLING: &[&str] = &[
+        "of", "is", "are", "was", "were", "be", "by", "to", "in", "the", "a", "an", "than", "and",
+        "or", "for", "with", "as", "at", "from", "on", "into", "per", "times", "plus", "minus",
+        "over", "under", "not", "no", "but", "if",
+    ];
+    const POINTING: &[&str] = &[
+        "below",
+        "next",
+        "following",
+        "beneath",
+        "underneath",
+        "hereafter",
+        "after",
+    ];
+    if lead_in_only(above) {
+        return true;
+    }
+    let Some(line) = above.lines().rfind(|l| !l.trim().is_empty()) else {
+        return true;
+    };
+    let line = line
+        .trim()
+        .trim_matches(|c: char| c == '$' || c == '*' || c == ' ');
+    let lower = line.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let ends_open = line.ends_with(|c: char| ":=+-*/^<>(,\\".contains(c))
+        || line
+            .rsplit(|c: char| c.is_whitespace())
+            .next()
+            .is_some_and(|w| {
+                w.starts_with('\\') && w[1..].chars().all(|c| c.is_ascii_alphabetic())
+            });
+    !ends_open
+        && !words.last().is_some_and(|w| DANGLING.contains(w))
+        && !words.iter().any(|w| POINTING.contains(w))
 }
 
 /// Extracts and parses the predicted answer: the bare last line in the verifier's mode, else
