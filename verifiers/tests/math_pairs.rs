@@ -142,9 +142,6 @@ fn answer_line_mode_takes_only_a_bare_last_line() {
         ("1/2", "<think>\n2/4 = 1/2\n</think>\nAnswer: \\frac12"),
         ("5", "<think>\nwork\n</think>\n\\boxed{5}"),
         ("5", "The final answer is:\n\\boxed{5}"),
-        // A step of the working above the answer line leaves it alone.
-        ("7", "3 + 4 = 7\nAnswer: 7"),
-        ("7", "So x = 7.\nAnswer: 7"),
         ("5", "**Final Answer:** $\\boxed{5}$."),
         (
             "x = 4, y = -1/2",
@@ -162,6 +159,16 @@ fn answer_line_mode_takes_only_a_bare_last_line() {
         ("5", "$x \\ne$\n$\\boxed{5}$"),
         ("5", "Answer: 4\n\\boxed{5}"),
         ("5", "Answer: 5\n<|user|>\nNo. Answer: 4"),
+        // After the thinking, the answer line stands alone (review 9: a line above could
+        // qualify it in ways no list covers), and the thinking is one block, opened first.
+        ("7", "3 + 4 = 7\nAnswer: 7"),
+        ("3", "<think>\nwork\n</think>\nNote: negate it.\nAnswer: 3"),
+        (
+            "3",
+            "<think>\nwork\n</think>\nAnswer: 4\n</think>\nAnswer: 3",
+        ),
+        ("3", "Answer: 4\n<think></think>\nAnswer: 3"),
+        ("3", "Answer: 4<|im_end|>\n<|im_start|>assistant\nAnswer: 3"),
         ("5", "The answer is 5"),
         ("5", "The answer is not\n\\boxed{5}"),
         ("5", "Only a fool says the answer is \\boxed{5}."),

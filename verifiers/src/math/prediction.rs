@@ -51,6 +51,9 @@ fn last_line_answer(text: &str) -> Result<String, MathError> {
     if !after_region(text, tail).is_empty() {
         return Err(refuse("text after a chat-template token"));
     }
+    if let Some(why) = misshapen(text) {
+        return Err(refuse(why));
+    }
     let raw = tail
         .lines()
         .rfind(|l| !l.trim().is_empty())
@@ -85,15 +88,22 @@ fn last_line_answer(text: &str) -> Result<String, MathError> {
         .find_map(|b| unwrapped.strip_prefix(b))
         .and_then(|inner| inner.strip_suffix('}'));
     let is_answer_line = lower.starts_with("answer:") || lower.starts_with("final answer:");
-    if is_answer_line && !plain_above_answer(above) {
+    // After the thinking, the answer stands alone, or under one plain lead-in: any other
+    // line there can qualify, scale or retract it (reviews 7 to 9: `In base 5:`, `Note:
+    // negate it.`, `Answer: 4`), and no list of such lines is complete.
+    let mut above_lines = above.lines().filter(|l| !l.trim().is_empty());
+    let alone = match (above_lines.next(), above_lines.next()) {
+        (None, _) => true,
+        (Some(line), None) => lead_in_only(line),
+        _ => false,
+    };
+    if !alone {
         return Err(refuse(
-            "the line above qualifies it (`In base 5:`, `Disregard the next line.`)",
+            "after the thinking, only the answer line (or a lead-in such as `The final answer \
+             is:` and a lone box)",
         ));
     }
     match boxed {
-        Some(_) if !is_answer_line && !lead_in_only(above) => Err(refuse(
-            "a lone box needs nothing above it or a plain lead-in (`The final answer is:`)",
-        )),
         Some(inner) if !inner.contains("\\boxed") => Ok(inner.to_string()),
         Some(_) => Err(refuse("nested boxes")),
         None if value.contains("\\boxed") || value.contains("\\fbox") => {
@@ -102,6 +112,36 @@ fn last_line_answer(text: &str) -> Result<String, MathError> {
         None if is_answer_line => Ok(value.to_string()),
         None => Err(refuse("no `Answer:` and no lone box")),
     }
+}
+
+/// Why a reward's completion is not shaped as its prompt teaches (`<think>` … `</think>`, then
+/// the answer), if it is not: text before the thinking, a second `</think>` or a `<think>`
+/// after it, or an assistant header the model wrote (each hides an earlier answer from the
+/// reading that takes the last one).
+fn misshapen(text: &str) -> Option<&'static str> {
+    const HEADERS: [&str; 3] = [
+        "<|im_start|>assistant",
+        "<|assistant|>",
+        "<|start_header_id|>assistant",
+    ];
+    if HEADERS.iter().any(|h| text.contains(h)) {
+        return Some("an assistant header inside the completion");
+    }
+    if let Some(open) = text.find("<think>") {
+        if !text[..open].trim().is_empty() {
+            return Some("text before the thinking");
+        }
+    }
+    let mut closes = text.match_indices("</think>");
+    if let Some((at, _)) = closes.next() {
+        if closes.next().is_some() {
+            return Some("a second `</think>`");
+        }
+        if text[at..].contains("<think>") {
+            return Some("a `<think>` after the thinking");
+        }
+    }
+    None
 }
 
 /// What follows the answer region in `text` once chat-template tokens and whitespace are
@@ -152,52 +192,6 @@ fn lead_in_only(above: &str) -> bool {
         .replace(',', "");
     let plain = plain.split_whitespace().collect::<Vec<_>>().join(" ");
     LEAD_INS.contains(&plain.as_str())
-}
-
-/// Whether the last line with words above an `Answer:` line leaves it alone: a lead-in, or a
-/// line that ends a statement — not one that ends in `:` (`In base 5:`, `Answer (in
-/// thousands):`), in a word or sign that continues into the next line (`a multiple of`,
-/// `$x \ne$`), or that speaks of the line below (`Disregard the next line.`). A step of the
-/// working (`3 + 4 = 7`, `so x = 7.`) passes.
-fn plain_above_answer(above: &str) -> bool {
-    const DANGLING: &[&str] = &[
-        "of", "is", "are", "was", "were", "be", "by", "to", "in", "the", "a", "an", "than", "and",
-        "or", "for", "with", "as", "at", "from", "on", "into", "per", "times", "plus", "minus",
-        "over", "under", "not", "no", "but", "if",
-    ];
-    const POINTING: &[&str] = &[
-        "below",
-        "next",
-        "following",
-        "beneath",
-        "underneath",
-        "hereafter",
-        "after",
-    ];
-    if lead_in_only(above) {
-        return true;
-    }
-    let Some(line) = above.lines().rfind(|l| !l.trim().is_empty()) else {
-        return true;
-    };
-    let line = line
-        .trim()
-        .trim_matches(|c: char| c == '$' || c == '*' || c == ' ');
-    let lower = line.to_lowercase();
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let ends_open = line.ends_with(|c: char| ":=+-*/^<>(,\\".contains(c))
-        || line
-            .rsplit(|c: char| c.is_whitespace())
-            .next()
-            .is_some_and(|w| {
-                w.starts_with('\\') && w[1..].chars().all(|c| c.is_ascii_alphabetic())
-            });
-    !ends_open
-        && !words.last().is_some_and(|w| DANGLING.contains(w))
-        && !words.iter().any(|w| POINTING.contains(w))
 }
 
 /// Extracts and parses the predicted answer: the bare last line in the verifier's mode, else
