@@ -449,10 +449,10 @@ pub(crate) fn unit_word(w: &str) -> bool {
         && bare.starts_with(|c: char| c.is_ascii_alphabetic())
         && !morphology
         && !NOT_UNITS.contains(&lower.as_str())
-        && !NUMBER_WORDS.contains(&lower.as_str())
         && !DOUBTS.contains(&lower.as_str())
         && !RETRACTIONS.contains(&lower.as_str())
         && !units::CHANGES_VALUE.contains(&lower.as_str())
+        // `NUMBER_WORDS` and the cardinals (`3 four`).
         && !words::number_word(&lower)
 }
 

@@ -11,10 +11,14 @@
 //! an open condition, so a whole neighbourhood is inside too (`\sqrt{x} + 0 \cdot \ln(-x)`
 //! has none). Arguments that are not rational functions of plain variables (π, radicals, other
 //! applications in them) are never shown, which refuses more than needed, never less.
+//!
+//! An application to a constant is judged when it is made ([`undefined`]): `\ln 0`,
+//! `\tan\frac{\pi}{2}` and constants whose sign the algebra cannot read are refused outright.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
+use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
 
@@ -99,6 +103,66 @@ fn push(notes: &mut Vec<Entry>, e: Entry) {
         .any(|n| n.text == e.text && n.inside == e.inside && n.arg == e.arg)
     {
         notes.push(e);
+    }
+}
+
+/// Whether `fname` may have no real value at `arg`, where that is decided exactly: tan and sec
+/// at odd multiples of π/2, cot and csc at multiples of π (and 0), logarithms at or below zero
+/// or to a base that is not positive or is 1, arcsin and arccos beyond ±1, all at rationals
+/// and rational multiples of π. Any other constant argument of these functions is refused
+/// unless its sign settles it (one term: a rational times radicals and powers of π, as in
+/// `\ln(2\pi)` or `\tan\sqrt2`), since an atom of no value would still cancel (`5 +
+/// \tan\frac{\pi}{2} - \tan\frac{\pi}{2}`) or vanish times zero. Arguments with variables are
+/// not judged.
+pub(super) fn undefined(fname: &str, arg: &Sym) -> bool {
+    let restricted = matches!(
+        fname,
+        "tan" | "sec" | "cot" | "csc" | "ln" | "log" | "lg" | "arcsin" | "arccos"
+    ) || fname.starts_with("log_");
+    if !restricted {
+        return false;
+    }
+    let one = BigRational::from_integer(BigInt::from(1));
+    let base_bad = fname
+        .strip_prefix("log_")
+        .is_some_and(|b| match b.parse::<BigRational>() {
+            Ok(b) => !b.is_positive() || b == one,
+            // `\log_b x`: a variable base; any other (`\log_{\cos\pi}`) is not judged, so refused.
+            Err(_) => !(super::poly::is_variable(b) || b == "e" || b == "π"),
+        });
+    if base_bad {
+        return true;
+    }
+    let exact = match arg.as_rational() {
+        Some(q) => Some((q, false)),
+        None => arg.pi_multiple().map(|q| (q, true)),
+    };
+    let Some((q, pi)) = exact else {
+        if arg.mentions_variable() {
+            return false;
+        }
+        // A constant of another shape: one term whose sign is its coefficient's, with no `e`
+        // (π/e is not known to be irrational, so `\tan e` is not known to be defined).
+        let Some(sign) = arg.single_term_sign() else {
+            return true;
+        };
+        return match fname {
+            "arcsin" | "arccos" => true,
+            "tan" | "sec" | "cot" | "csc" => false,
+            _ => sign <= 0,
+        };
+    };
+    let half = BigRational::new(BigInt::from(1), BigInt::from(2));
+    match fname {
+        "tan" | "sec" => pi && (&q - &half).is_integer(),
+        "cot" | "csc" => q.is_zero() || (pi && q.is_integer()),
+        // |q·π| > 1 from |q| > 0.318 (1/π = 0.3183…): a sliver near 1/π is refused too.
+        "arcsin" | "arccos" if pi => {
+            q.abs() > BigRational::new(BigInt::from(318), BigInt::from(1000))
+        }
+        "arcsin" | "arccos" => q.abs() > one,
+        // The logarithms.
+        _ => !q.is_positive(),
     }
 }
 
