@@ -34,8 +34,8 @@ pub struct RunConfig {
     /// Problems per shard; a shard holds one family's block of consecutive indices.
     #[serde(default = "defaults::shard_size")]
     pub shard_size: u64,
-    /// Blocks admitted into the dataflow before the oldest has been written (flow control:
-    /// memory is bounded by this, not by the run's size).
+    /// Blocks admitted into the dataflow per worker before the oldest has been written (flow
+    /// control: memory is bounded by this and the workers, not by the run's size).
     #[serde(default = "defaults::blocks_in_flight")]
     pub blocks_in_flight: u64,
     /// Problem families, each with its count and difficulty range.

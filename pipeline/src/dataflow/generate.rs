@@ -8,13 +8,13 @@ use timely::dataflow::StreamVec;
 
 use super::{Wire, WorkStream};
 use crate::config::RunConfig;
-use crate::run_dir::Block;
+use crate::run_dir::{route, Block};
 use crate::stages::{generate, ProblemWork};
 
 /// Extension trait for a stream of blocks.
 pub trait GenerateProblems<'scope> {
-    /// The problems of each block whose index falls to this worker (`index % peers`), at the
-    /// block's timestamp. The config's families were checked before the run started, so a
+    /// The problems of each block whose route falls to this worker (`route % peers`, as timely
+    /// exchanges: [`crate::run_dir::route`]), at the block's timestamp. The config's families were checked before the run started, so a
     /// generator error here is a bug: it is logged and the problem is left out.
     ///
     /// # Examples
@@ -61,15 +61,12 @@ impl<'scope> GenerateProblems<'scope> for StreamVec<'scope, u64, Block> {
                             tracing::error!("block {} of a family not in the config", block.name());
                             continue;
                         };
+                        let route = route(block.family, block.start, config.shard_size);
+                        if route % peers.max(1) as u64 != worker as u64 {
+                            continue;
+                        }
                         let range = block.start..block.end;
-                        match generate::share(
-                            block.family,
-                            family,
-                            config.seed,
-                            range,
-                            worker,
-                            peers,
-                        ) {
+                        match generate::block(block.family, family, config.seed, range) {
                             Ok(problems) => session.give_iterator(
                                 problems.into_iter().map(|p| Wire(ProblemWork::new(p))),
                             ),

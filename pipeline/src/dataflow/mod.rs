@@ -8,9 +8,11 @@
 //!                                           rollouts                                                        ▼
 //!                                                                                     write_shards ─▶ blocks done
 //! ```
-//! `sample_attempts` routes problems to workers by index (as `generate_problems` shares them), the reduce its facts by problem key,
-//! `write_shards` problems and aggregates by block. Each worker's `write_shards` closes a block's
-//! shards and a [`committer`] thread beside it syncs and renames them, off the worker.
+//! A block stays on one worker from `generate_problems` to `write_shards` (`run_dir::route`):
+//! only the reduce's facts (by problem key), the aggregates (to their block's worker) and the
+//! written blocks (to worker 0, for the manifest) move between workers or processes. Each
+//! worker's `write_shards` closes a block's shards and a [`committer`] thread beside it syncs
+//! and renames them, off the worker.
 //!
 //! Outside the loop a timestamp is a block's ordinal in the plan. The worker loop
 //! (`crate::jobs::run`) admits one block per ordinal and holds back while more than

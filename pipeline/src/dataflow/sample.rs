@@ -10,15 +10,15 @@ use timely::progress::Timestamp;
 use super::stash::Stash;
 use super::Wire;
 use crate::progress::Progress;
+use crate::run_dir::route;
+use crate::stages::aggregate::key_of;
 use crate::stages::sample::Teacher;
 use crate::stages::ProblemWork;
 
 /// Extension trait for a stream of problems.
 pub trait SampleAttempts<'scope, T: Timestamp> {
-    /// Routes problems to workers by index (where `generate_problems` made them, so a
-    /// problem's records are made and freed on one worker until its block is written; a
-    /// record moved to another worker costs that worker cache misses and the allocator
-    /// cross-thread frees), waits until a timestamp's problems have all arrived
+    /// Routes problems to workers by block (where `generate_problems` made them and
+    /// `write_shards` writes them: [`crate::run_dir::route`] for blocks of `shard_size`), waits until a timestamp's problems have all arrived
     /// (the input frontier passes it), sorts them by id and samples them in fixed blocks: the
     /// batches depend on ids alone, never on arrival order. Problems back from the label stage
     /// with probes get `rollouts` continuations per probe instead.
@@ -26,6 +26,7 @@ pub trait SampleAttempts<'scope, T: Timestamp> {
         self,
         teacher: Arc<Teacher>,
         rollouts: u32,
+        shard_size: u64,
         progress: Arc<Progress>,
     ) -> StreamVec<'scope, T, Wire<ProblemWork>>;
 }
@@ -35,10 +36,14 @@ impl<'scope, T: Timestamp> SampleAttempts<'scope, T> for StreamVec<'scope, T, Wi
         self,
         teacher: Arc<Teacher>,
         rollouts: u32,
+        shard_size: u64,
         progress: Arc<Progress>,
     ) -> StreamVec<'scope, T, Wire<ProblemWork>> {
-        let by_index = Exchange::new(|w: &Wire<ProblemWork>| w.problem.index);
-        self.unary_frontier(by_index, "SampleAttempts", move |_, _| {
+        let by_block = Exchange::new(move |w: &Wire<ProblemWork>| {
+            let key = key_of(&w.problem);
+            route(key.family, key.index, shard_size)
+        });
+        self.unary_frontier(by_block, "SampleAttempts", move |_, _| {
             let mut stash = Stash::default();
             move |(input, frontier), output| {
                 let port = output.output_index();

@@ -16,8 +16,8 @@ use super::stash::Stash;
 use super::{Wire, WorkStream};
 use crate::config::RunConfig;
 use crate::progress::Progress;
-use crate::run_dir::{close_block, Block, Plan, ShardFile};
-use crate::stages::aggregate::{set_sft, ProblemAggregate, ProblemKey, Tally};
+use crate::run_dir::{close_block, route, Block, Plan, ShardFile};
+use crate::stages::aggregate::{key_of, set_sft, ProblemAggregate, ProblemKey, Tally};
 use crate::stages::ProblemWork;
 
 /// A written block: its shards and what they hold.
@@ -35,23 +35,15 @@ pub struct ShardSink {
     pub plan: Plan,
     pub config: Arc<RunConfig>,
     pub failures: Arc<Mutex<Vec<String>>>,
-    /// Each block's place in the plan: blocks go to writers round-robin by it, so consecutive
-    /// blocks (those in flight together) land on different workers.
-    ordinals: HashMap<Block, u64>,
 }
 
 impl ShardSink {
     pub fn new(dir: PathBuf, plan: Plan, config: Arc<RunConfig>) -> Self {
-        let ordinals = (0u64..)
-            .zip(&plan.blocks)
-            .map(|(o, b)| (b.clone(), o))
-            .collect();
         ShardSink {
             dir,
             plan,
             config,
             failures: Arc::new(Mutex::new(Vec::new())),
-            ordinals,
         }
     }
 
@@ -61,20 +53,16 @@ impl ShardSink {
         failures.push(format!("writing block {}: {error}", block.name()));
     }
 
-    /// The worker route of a problem's block.
+    /// The worker route of a problem's block: the worker that generated and sampled it.
     fn route(&self, key: ProblemKey) -> u64 {
-        let block = block_of(self, key);
-        match self.ordinals.get(&block) {
-            Some(o) => *o,
-            None => mull_data::ids::route(&block.name()),
-        }
+        route(key.family, key.index, self.plan.shard_size)
     }
 }
 
 /// Extension trait for a stream of finished problems.
 pub trait WriteShards<'scope> {
-    /// Routes problems and their aggregates to one worker per block (round-robin over the
-    /// plan), and when both inputs' frontiers pass every round of a block's ordinal, sets each
+    /// Routes problems and their aggregates to their block's worker ([`route`]: where the
+    /// problems already are), and when both inputs' frontiers pass every round of a block's ordinal, sets each
     /// problem's SFT record from its aggregate and writes the block (records sorted by id).
     /// A [`Committer`] thread puts the shards in place; what was written is emitted once they
     /// are, so a block stays in flight (and out of the manifest) until then.
@@ -189,15 +177,6 @@ impl<'scope> WriteShards<'scope> for WorkStream<'scope> {
             },
         )
     }
-}
-
-/// A problem's key; a family the run does not know (never one it generated) goes with the
-/// first family's blocks rather than stopping the sink.
-fn key_of(problem: &mull_data::Problem) -> ProblemKey {
-    ProblemKey::of(problem).unwrap_or(ProblemKey {
-        family: mull_data::Family::Arithmetic,
-        index: problem.index,
-    })
 }
 
 fn block_of(sink: &ShardSink, key: ProblemKey) -> Block {

@@ -259,6 +259,7 @@ fn drive(
                     .sample_attempts(
                         s.teacher.clone(),
                         s.config.labels.rollouts,
+                        s.config.shard_size,
                         s.progress.clone(),
                     )
                     .verify_attempts(s.verifiers.clone(), s.progress.clone())
@@ -281,7 +282,9 @@ fn drive(
                 .inspect(move |d: &Wire<BlockDone>| gathered.borrow_mut().push(d.0.clone()))
                 .probe_with(&probe);
         });
-        let in_flight = s.config.blocks_in_flight;
+        // Each block is worked on by one worker (`run_dir::route`), so the bound is per worker:
+        // every worker keeps as many blocks of its own in flight however many there are.
+        let in_flight = s.config.blocks_in_flight.saturating_mul(peers as u64);
         for (ordinal, block) in pending.iter() {
             input.advance_to(*ordinal);
             input.send(block.clone());

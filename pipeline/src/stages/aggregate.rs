@@ -39,6 +39,15 @@ impl ProblemKey {
     }
 }
 
+/// A problem's key; a family the run does not know (never one it generated) goes with the
+/// first family's blocks rather than stopping a worker.
+pub fn key_of(problem: &Problem) -> ProblemKey {
+    ProblemKey::of(problem).unwrap_or(ProblemKey {
+        family: mull_data::Family::Arithmetic,
+        index: problem.index,
+    })
+}
+
 /// One attempt as the reduce sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct AttemptFact {

@@ -28,19 +28,15 @@ pub fn problem(
     mull_generators::generate(&spec, seed, index)
 }
 
-/// The problems of `indices` that fall to worker `worker` of `peers` (`index % peers`): each
-/// worker generates its own share of every block, so generation spreads over all workers.
-pub fn share(
+/// The problems of `indices` (one block), in index order. A block is generated whole on the
+/// worker that carries it to its shards (`crate::run_dir::route`).
+pub fn block(
     family: Family,
     config: &FamilyConfig,
     run_seed: u64,
     indices: std::ops::Range<u64>,
-    worker: usize,
-    peers: usize,
 ) -> Result<Vec<Problem>, GenError> {
-    let (worker, peers) = (worker as u64, peers.max(1) as u64);
     indices
-        .filter(|i| i % peers == worker)
         .map(|i| problem(family, config, run_seed, i))
         .collect()
 }
@@ -50,17 +46,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shares_cover_the_block_once_and_levels_stay_in_range() {
+    fn a_block_covers_its_indices_once_and_levels_stay_in_range() {
         let cfg = FamilyConfig {
             count: 20,
             difficulty: Some([2, 3]),
             variant: None,
             seed: None,
         };
-        let mut all: Vec<Problem> = (0..3)
-            .flat_map(|w| share(Family::Arithmetic, &cfg, 5, 0..20, w, 3).unwrap())
-            .collect();
-        all.sort_by_key(|p| p.index);
+        let all = block(Family::Arithmetic, &cfg, 5, 0..20).unwrap();
         assert_eq!(all.len(), 20);
         assert!(all.iter().enumerate().all(|(i, p)| p.index == i as u64));
         assert!(all.iter().all(|p| (2..=3).contains(&p.difficulty)));
