@@ -230,9 +230,61 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
         .filter(|w| !w.is_empty())
 }
 
+/// `lower` without each clause that only names a symbol (`If its initial value was $x$,
+/// then ...`): that sets up a solution rather than doubting its answer. Only words that doubt
+/// nothing may come between the `if` and the symbol (`initial value` describes the value), so
+/// a doubt there (`if maybe it is $x$`) and a condition on a value (`if $x = 2$`) stay.
+fn without_defining_ifs(lower: &str) -> String {
+    let mut out = String::with_capacity(lower.len());
+    let mut rest = lower;
+    while let Some(i) = word_at(rest, "if") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        match after.split_once(',') {
+            Some((clause, tail)) if names_symbol(clause) => rest = tail,
+            _ => {
+                out.push_str("if");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where `word` first stands alone in `text`.
+fn word_at(text: &str, word: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    text.match_indices(word).map(|(i, _)| i).find(|&i| {
+        let end = i + word.len();
+        (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+            && b.get(end).is_none_or(|c| !c.is_ascii_alphanumeric())
+    })
+}
+
+/// `its initial value was $x$`: words, then one letter in math.
+fn names_symbol(clause: &str) -> bool {
+    let Some(head) = clause.trim().strip_suffix('$') else {
+        return false;
+    };
+    let Some((words, symbol)) = head.rsplit_once('$') else {
+        return false;
+    };
+    let symbol = symbol.trim();
+    symbol.len() == 1
+        && symbol.bytes().all(|c| c.is_ascii_alphabetic())
+        && !words.trim().is_empty()
+        && words
+            .chars()
+            .all(|c| c.is_ascii_alphabetic() || c == ' ' || c == '\'')
+        && words
+            .split_whitespace()
+            .all(|w| w == "initial" || !DOUBTS.contains(&w) && !RETRACTIONS.contains(&w))
+}
+
 /// A doubt anywhere in `text` (the answer's line before it; `\text{not}` counts as `not`).
 fn doubtful(text: &str) -> bool {
-    let lower = text.to_lowercase().replace('’', "'");
+    let lower = without_defining_ifs(&text.to_lowercase().replace('’', "'"));
     let ws: Vec<&str> = words(&lower).collect();
     ws.iter().enumerate().any(|(i, w)| {
         let w = w
@@ -389,8 +441,29 @@ fn committed_after(after: &str, counting: bool) -> Option<Option<String>> {
     match unit_words(tail) {
         Some(unit) => Some(Some(unit)),
         None if counting && counted_phrase(counted) => Some(None),
+        None if time_qualifier(counted) => Some(None),
         None => None,
     }
+}
+
+/// `after 5 years`, `in two hours`: when the boxed value holds, a qualifier that names no
+/// second value of the answer's kind (`\boxed{\$16386.17} after 5 years`).
+fn time_qualifier(tail: &str) -> bool {
+    let lower = tail.to_ascii_lowercase();
+    let ws: Vec<&str> = lower.split_whitespace().collect();
+    let [preposition, count, unit] = ws[..] else {
+        return false;
+    };
+    let count_ok = (count.len() <= 4 && count.bytes().all(|b| b.is_ascii_digit()))
+        || NUMBER_WORDS.contains(&count)
+        || ["a", "an", "one"].contains(&count);
+    ["after", "in", "within", "over", "for"].contains(&preposition)
+        && count_ok
+        && [
+            "second", "seconds", "minute", "minutes", "hour", "hours", "day", "days", "week",
+            "weeks", "month", "months", "year", "years",
+        ]
+        .contains(&unit)
 }
 
 /// What a count after `there are` counts, in the rest of its sentence: `ways to arrange the

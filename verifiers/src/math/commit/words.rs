@@ -188,6 +188,7 @@ pub(super) const LEAD_INS: &[&str] = &[
     "have",
     "yields",
     "total",
+    "worth",
     "\\therefore",
     "\\implies",
     "\\quad",

@@ -300,10 +300,18 @@ fn subscript(text: &str, end: usize, letter: &str) -> (String, usize) {
     (name, if braced { j + 1 } else { j })
 }
 
-/// What may separate groups of thousands: `1,000`, `1{,}000`, `1 000`, `1\,000`, thin spaces.
+/// What may separate groups of thousands: `1,000`, `1{,}000`, `1 000`, `1\,000`, thin spaces;
+/// TeX ignores spaces in math, so `14 {, }916` is `14{,}916`. (Longest first: the first match
+/// is taken.)
 const GROUP_SEPARATORS: &[&str] = &[
-    ",\\! ", ",\\!", ",", "{,}", " ", "\\,", "\\ ", "\u{2009}", "\u{202f}", "\u{a0}",
+    ",\\! ", ",\\!", " {, }", " {,}", "{, }", ",", "{,}", " ", "\\,", "\\ ", "\u{2009}",
+    "\u{202f}", "\u{a0}",
 ];
+
+/// Whether a [`GROUP_SEPARATORS`] entry is a comma (`\\,` is a thin space).
+fn comma_separator(s: &str) -> bool {
+    s.starts_with(',') || s.contains("{,")
+}
 
 /// A number: digits with optional thousands groups (`1,000`, `1{,}000`, `1 000`, each group
 /// exactly three digits, the first one to three and not starting with `0`) and an optional
@@ -327,12 +335,12 @@ fn lex_number(text: &str, start: usize, commas: bool) -> Result<(Tok, usize), Ma
             let found = GROUP_SEPARATORS.iter().find(|s| {
                 text[i..].starts_with(**s)
                     && kind.is_none_or(|k| k == **s)
-                    && (commas || !s.starts_with([',', '{']))
+                    && (commas || !comma_separator(s))
             });
             let sep = found.map_or(0, |s| s.len());
             let g = i + sep;
             // `1 200/400` is a mixed number, not 1200/400.
-            let spaced = found.is_some_and(|s| !s.starts_with([',', '{']));
+            let spaced = found.is_some_and(|s| !comma_separator(s));
             let group = sep > 0
                 && (g..g + 3).all(|k| b.get(k).is_some_and(u8::is_ascii_digit))
                 && !b.get(g + 3).is_some_and(u8::is_ascii_digit)
