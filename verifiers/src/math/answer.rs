@@ -498,6 +498,16 @@ pub(super) fn element(toks: &[Token], depth: usize) -> Result<MathValue, MathErr
     if first.tok == Tok::EmptySet && toks.len() == 1 {
         return Ok(MathValue::Set(Vec::new()));
     }
+    if let [Token {
+        tok: Tok::Numeral { digits, base },
+        ..
+    }] = toks
+    {
+        return Ok(MathValue::Numeral {
+            digits: digits.clone(),
+            base: *base,
+        });
+    }
     let wrapped = toks.len() >= 2 && matching_close(toks) == Some(toks.len() - 1);
     if wrapped {
         let inner = &toks[1..toks.len() - 1];

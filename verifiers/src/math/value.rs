@@ -57,6 +57,12 @@ pub enum MathValue {
     Relation(Relation),
     /// Rows of entries.
     Matrix(Vec<Vec<MathValue>>),
+    /// `204_5`: a numeral in another base, equal only to the same digits in the same base
+    /// (a question that asks for base 5 is not answered by `54`).
+    Numeral {
+        digits: String,
+        base: u32,
+    },
 }
 
 impl MathValue {
@@ -86,6 +92,7 @@ impl MathValue {
                 let hundred = BigRational::from_integer(BigInt::from(100));
                 a == b || (*pb && !*pa && *a == b * &hundred)
             }
+            (Numeral { digits: a, base: x }, Numeral { digits: b, base: y }) => a == b && x == y,
             (Tuple(a), Tuple(b))
             | (Bracketed(a), Bracketed(b))
             | (List(a), Tuple(b))
@@ -406,6 +413,8 @@ impl fmt::Display for MathValue {
                 f.write_str("}")
             }
             MathValue::Expr(e) => write!(f, "{e}"),
+            MathValue::Numeral { digits, base } if *base < 10 => write!(f, "{digits}_{base}"),
+            MathValue::Numeral { digits, base } => write!(f, "{digits}_{{{base}}}"),
             MathValue::List(items) => join(f, items),
             MathValue::Region(r) => write!(f, "{r}"),
             MathValue::Relation(r) => write!(f, "{r}"),

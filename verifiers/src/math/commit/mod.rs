@@ -419,6 +419,13 @@ fn committed_after(after: &str, counting: bool) -> Option<Option<String>> {
             break;
         }
     }
+    // `\boxed{204_5}. Note that ...`: a new sentence after the answer's is judged as the lines
+    // after it are (a line break there would make it one of them).
+    if let Some(next) = rest.strip_prefix(['.', '!']).map(str::trim_start) {
+        if next.starts_with(|c: char| c.is_ascii_uppercase()) && next.contains(' ') {
+            return later_is_quiet(next).then_some(None);
+        }
+    }
     // Sentence punctuation, then only closing delimiters may remain.
     let end = rest.trim_end_matches(['$', ' ', '\\', ']', ')']);
     let end = end.trim_end_matches(['.', ',', ';']).trim_end();

@@ -33,6 +33,11 @@ pub(super) fn named_quantity(line: &str) -> Option<bool> {
                 .ends_with(';')
         })
         .unwrap_or(0);
+    // A displayed equation ends what the lead-in's sentence can see (`\end{array} \]for a
+    // quotient of`): its numbers are work shown, not a second value.
+    let sentence = line[sentence..]
+        .rfind("\\]")
+        .map_or(sentence, |k| sentence + k + 2);
     let mut ends: Vec<usize> = line[sentence..]
         .match_indices([',', ';'])
         .map(|(i, _)| sentence + i)

@@ -143,6 +143,15 @@ pub(super) const QUANTITY_NOUNS: &[&str] = &[
     "width",
     "weight",
     "score",
+    // What an operation gives (not `multiple` or `factor`: `a multiple of 5` is not 5).
+    "quotient",
+    "remainder",
+    "sum",
+    "product",
+    "difference",
+    "average",
+    "mean",
+    "median",
 ];
 
 /// Changes that, with `by`, may lead in to an answer (`increases by 100%`; not `divided by`).

@@ -24,6 +24,12 @@ pub(crate) enum Tok {
         value: BigRational,
         integer: bool,
     },
+    /// `204_5`, `1011_{2}`: digits in the base of their subscript (2 to 10), without leading
+    /// zeros.
+    Numeral {
+        digits: String,
+        base: u32,
+    },
     /// A one-letter name with an optional subscript (`x`, `x_1`): a variable.
     Var(String),
     /// A word of two or more letters, or an unknown LaTeX command (`\pi`): prose or a unit.
@@ -143,6 +149,7 @@ pub(crate) fn lex(text: &str) -> Result<Vec<Token>, MathError> {
             }
             scanned = out.len();
             let (tok, end) = lex_number(text, i, depth <= 0)?;
+            let (tok, end) = numeral(text, i, end).unwrap_or((tok, end));
             push(&mut out, tok, end, &mut space);
             i = end;
             continue;
@@ -307,6 +314,41 @@ const GROUP_SEPARATORS: &[&str] = &[
     ",\\! ", ",\\!", " {, }", " {,}", "{, }", ",", "{,}", " ", "\\,", "\\ ", "\u{2009}",
     "\u{202f}", "\u{a0}",
 ];
+
+/// `204_5` or `1011_{2}` at `start..end` (the digits lexed as a number) and its subscript: a
+/// numeral in that base, 2 to 10, when every digit is one of the base's. TeX subscripts one
+/// character unbraced, so `204_10` is not base ten.
+fn numeral(text: &str, start: usize, end: usize) -> Option<(Tok, usize)> {
+    let digits = text.get(start..end)?;
+    if !digits.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let rest = text.get(end..)?.strip_prefix('_')?;
+    let (base, len) = match rest.strip_prefix('{') {
+        Some(braced) => {
+            let close = braced.find('}')?;
+            (braced[..close].trim(), close + 2)
+        }
+        None => (rest.get(..1)?, 1),
+    };
+    let base: u32 = base
+        .bytes()
+        .all(|c| c.is_ascii_digit())
+        .then(|| base.parse().ok())??;
+    let fits = digits.bytes().all(|c| u32::from(c - b'0') < base);
+    if !(2..=10).contains(&base) || !fits {
+        return None;
+    }
+    let trimmed = digits.trim_start_matches('0');
+    let digits = if trimmed.is_empty() { "0" } else { trimmed };
+    Some((
+        Tok::Numeral {
+            digits: digits.to_string(),
+            base,
+        },
+        end + 1 + len,
+    ))
+}
 
 /// Whether a [`GROUP_SEPARATORS`] entry is a comma (`\\,` is a thin space).
 fn comma_separator(s: &str) -> bool {
