@@ -12,6 +12,7 @@
 //!   are handed back so that a unit written outside the box still counts.
 //! - **Later** lines: no retraction ([`RETRACTIONS`]) and no other answer marker.
 
+mod conditional;
 mod quantity;
 mod units;
 mod words;
@@ -219,8 +220,13 @@ pub(crate) fn later_is_quiet(later: &str) -> bool {
     if later.contains("\\boxed") || later.contains("\\fbox") || later.contains("answer") {
         return false;
     }
-    let retracted = words(&later).any(|w| RETRACTIONS.contains(&w));
-    !retracted
+    let ws: Vec<&str> = words(&later).collect();
+    let retracted = ws.iter().any(|w| RETRACTIONS.contains(w));
+    // `\boxed{5}.\nThus 6.`, `Hence 6 is the result`: a conclusion drawn again, to a number.
+    let concluded_again = ws.iter().enumerate().any(|(i, w)| {
+        CONCLUSIONS.contains(w) && ws[i + 1..].iter().take(3).any(|v| words::states_number(v))
+    });
+    !retracted && !concluded_again
 }
 
 fn words(text: &str) -> impl Iterator<Item = &str> {
@@ -230,61 +236,9 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
         .filter(|w| !w.is_empty())
 }
 
-/// `lower` without each clause that only names a symbol (`If its initial value was $x$,
-/// then ...`): that sets up a solution rather than doubting its answer. Only words that doubt
-/// nothing may come between the `if` and the symbol (`initial value` describes the value), so
-/// a doubt there (`if maybe it is $x$`) and a condition on a value (`if $x = 2$`) stay.
-fn without_defining_ifs(lower: &str) -> String {
-    let mut out = String::with_capacity(lower.len());
-    let mut rest = lower;
-    while let Some(i) = word_at(rest, "if") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 2..];
-        match after.split_once(',') {
-            Some((clause, tail)) if names_symbol(clause) => rest = tail,
-            _ => {
-                out.push_str("if");
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Where `word` first stands alone in `text`.
-fn word_at(text: &str, word: &str) -> Option<usize> {
-    let b = text.as_bytes();
-    text.match_indices(word).map(|(i, _)| i).find(|&i| {
-        let end = i + word.len();
-        (i == 0 || !b[i - 1].is_ascii_alphanumeric())
-            && b.get(end).is_none_or(|c| !c.is_ascii_alphanumeric())
-    })
-}
-
-/// `its initial value was $x$`: words, then one letter in math.
-fn names_symbol(clause: &str) -> bool {
-    let Some(head) = clause.trim().strip_suffix('$') else {
-        return false;
-    };
-    let Some((words, symbol)) = head.rsplit_once('$') else {
-        return false;
-    };
-    let symbol = symbol.trim();
-    symbol.len() == 1
-        && symbol.bytes().all(|c| c.is_ascii_alphabetic())
-        && !words.trim().is_empty()
-        && words
-            .chars()
-            .all(|c| c.is_ascii_alphabetic() || c == ' ' || c == '\'')
-        && words
-            .split_whitespace()
-            .all(|w| w == "initial" || !DOUBTS.contains(&w) && !RETRACTIONS.contains(&w))
-}
-
 /// A doubt anywhere in `text` (the answer's line before it; `\text{not}` counts as `not`).
 fn doubtful(text: &str) -> bool {
-    let lower = without_defining_ifs(&text.to_lowercase().replace('’', "'"));
+    let lower = conditional::without_defining_ifs(&text.to_lowercase().replace('’', "'"));
     let ws: Vec<&str> = words(&lower).collect();
     ws.iter().enumerate().any(|(i, w)| {
         let w = w
@@ -417,13 +371,6 @@ fn committed_after(after: &str, counting: bool) -> Option<Option<String>> {
         }
         if rest.len() == before {
             break;
-        }
-    }
-    // `\boxed{204_5}. Note that ...`: a new sentence after the answer's is judged as the lines
-    // after it are (a line break there would make it one of them).
-    if let Some(next) = rest.strip_prefix(['.', '!']).map(str::trim_start) {
-        if next.starts_with(|c: char| c.is_ascii_uppercase()) && next.contains(' ') {
-            return later_is_quiet(next).then_some(None);
         }
     }
     // Sentence punctuation, then only closing delimiters may remain.

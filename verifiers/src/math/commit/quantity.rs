@@ -2,7 +2,7 @@
 //! loss of \boxed{28\%}`, `increases by 100%`), and when it lists values instead.
 
 use super::sentence_ends;
-use super::words::{self, CHANGE_VERBS, QUANTITY_NOUNS};
+use super::words::{self, CHANGE_VERBS, QUANTITY_NOUNS, RESULT_NOUNS};
 
 /// Whether `line` (the text before an answer) ends with a quantity's name or a change and its
 /// preposition (`a total loss of`, `increases by`; not `half of`, `the square root of`,
@@ -16,10 +16,30 @@ pub(super) fn named_quantity(line: &str) -> Option<bool> {
     let lower = line.to_lowercase();
     let line_words: Vec<&str> = lower.split_whitespace().collect();
     let lead_in = |w: &[&str]| match w {
-        [noun, "of"] => QUANTITY_NOUNS.contains(noun),
+        [noun, "of"] => QUANTITY_NOUNS.contains(noun) || RESULT_NOUNS.contains(noun),
         [verb, "by"] => CHANGE_VERBS.contains(verb),
         _ => false,
     };
+    // `half the total of`, `the square of the sum of`, `minus the sum of`: the answer is not
+    // the quantity. A result of an operation leads in only after `a`/`an`.
+    let n = line_words.len();
+    let before = |k: usize| n.checked_sub(k).map(|i| line_words[i]);
+    let article = ["a", "an", "the", "its", "their", "his", "her", "our"];
+    let modified = |w: Option<&str>| {
+        w.is_some_and(|w| {
+            w == "of" || words::SCALING.contains(&w) || ["negative", "opposite"].contains(&w)
+        })
+    };
+    if n >= 2 && line_words[n - 1] == "of" && RESULT_NOUNS.contains(&line_words[n - 2]) {
+        let indefinite = matches!(before(3), Some("a" | "an"));
+        if !indefinite || modified(before(4)) {
+            return Some(false);
+        }
+    }
+    if modified(before(3)) || before(3).is_some_and(|a| article.contains(&a)) && modified(before(4))
+    {
+        return (n >= 2 && lead_in(&line_words[n - 2..])).then_some(false);
+    }
     if line_words.len() < 2 || !lead_in(&line_words[line_words.len() - 2..]) {
         return None;
     }

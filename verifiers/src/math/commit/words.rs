@@ -143,9 +143,13 @@ pub(super) const QUANTITY_NOUNS: &[&str] = &[
     "width",
     "weight",
     "score",
-    // What an operation gives (not `multiple` or `factor`: `a multiple of 5` is not 5).
+];
+
+/// What an operation gives, as a lead-in only after `a`/`an` (`for a quotient of
+/// \boxed{204_5}`; `the sum of 5` names an operand, `a multiple of 5` is not 5, and `the
+/// remainder of 2024` divides 2024).
+pub(super) const RESULT_NOUNS: &[&str] = &[
     "quotient",
-    "remainder",
     "sum",
     "product",
     "difference",
@@ -248,6 +252,22 @@ pub(super) const RETRACTIONS: &[&str] = &[
     "extraneous",
     "discard",
     "thought",
+    "should",
+    "typo",
+    "erratum",
+    "edit",
+    "corrected",
+    "recompute",
+    "recomputing",
+    "recalculate",
+    "recalculating",
+    "placeholder",
+    "guess",
+    "could",
+    "likely",
+    "might",
+    "ignore",
+    "final",
     "update",
     "updated",
     "revised",

@@ -24,8 +24,8 @@ pub(crate) enum Tok {
         value: BigRational,
         integer: bool,
     },
-    /// `204_5`, `1011_{2}`: digits in the base of their subscript (2 to 10), without leading
-    /// zeros.
+    /// `204_5`, `1011_{2}`, `1A_{16}`: digits in the base of their subscript (2 to 36),
+    /// without leading zeros.
     Numeral {
         digits: String,
         base: u32,
@@ -71,6 +71,8 @@ pub(crate) enum Tok {
     Amp,
     /// `\\`: a matrix row separator.
     RowSep,
+    /// The `=` of `\sum_{k=0}` or `\prod_{k=0}`: it binds an index, never states an equation.
+    Binds,
     /// Anything else: sentence punctuation, comparison signs, arrows.
     Other(String),
 }
@@ -234,7 +236,25 @@ pub(crate) fn lex(text: &str) -> Result<Vec<Token>, MathError> {
         i += len;
     }
     semicolon_lists(&mut out, text);
+    bind_indices(&mut out);
     Ok(out)
+}
+
+/// `\sum_{k=0}`: the `=` that binds a sum's or product's index becomes [`Tok::Binds`], so that
+/// no reader takes the answer for an equation.
+fn bind_indices(toks: &mut [Token]) {
+    for i in 0..toks.len() {
+        let big = matches!(&toks[i].tok, Tok::Word(w) if w == "\\sum" || w == "\\prod");
+        let bounds = toks.get(i + 1..i + 5).is_some_and(|t| {
+            matches!(&t[0].tok, Tok::Other(u) if u == "_")
+                && t[1].tok == Tok::LBrace
+                && matches!(t[2].tok, Tok::Var(_))
+                && t[3].tok == Tok::Eq
+        });
+        if big && bounds {
+            toks[i + 4].tok = Tok::Binds;
+        }
+    }
 }
 
 /// `-12;-11;-10` and `(0;-2;6)`: where a bracket group (or the top level) is separated by `;`
@@ -315,15 +335,21 @@ const GROUP_SEPARATORS: &[&str] = &[
     "\u{202f}", "\u{a0}",
 ];
 
-/// `204_5` or `1011_{2}` at `start..end` (the digits lexed as a number) and its subscript: a
-/// numeral in that base, 2 to 10, when every digit is one of the base's. TeX subscripts one
-/// character unbraced, so `204_10` is not base ten.
+/// `204_5`, `1011_{2}` or `1A_{16}` at `start..end` (the digits lexed as a number; upper-case
+/// letter digits may follow them) and its subscript: a numeral in that base, 2 to 36, when
+/// every digit is one of the base's. Digits and letters touching a subscripted base that are
+/// not such a numeral (`1G_{16}`) are one unknown token, never a product (`1A_{16}` is not
+/// `A_{16}`). TeX subscripts one character unbraced, so `204_10` is not base ten.
 fn numeral(text: &str, start: usize, end: usize) -> Option<(Tok, usize)> {
-    let digits = text.get(start..end)?;
-    if !digits.bytes().all(|c| c.is_ascii_digit()) {
+    if !text.get(start..end)?.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    let rest = text.get(end..)?.strip_prefix('_')?;
+    let letters = text[end..]
+        .bytes()
+        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        .count();
+    let digits = &text[start..end + letters];
+    let rest = text[end + letters..].strip_prefix('_')?;
     let (base, len) = match rest.strip_prefix('{') {
         Some(braced) => {
             let close = braced.find('}')?;
@@ -335,9 +361,12 @@ fn numeral(text: &str, start: usize, end: usize) -> Option<(Tok, usize)> {
         .bytes()
         .all(|c| c.is_ascii_digit())
         .then(|| base.parse().ok())??;
-    let fits = digits.bytes().all(|c| u32::from(c - b'0') < base);
-    if !(2..=10).contains(&base) || !fits {
-        return None;
+    let close = end + letters + 1 + len;
+    let fits = digits
+        .chars()
+        .all(|c| c.to_digit(36).is_some_and(|d| d < base));
+    if !(2..=36).contains(&base) || !fits {
+        return (letters > 0).then(|| (Tok::Other(text[start..close].to_string()), close));
     }
     let trimmed = digits.trim_start_matches('0');
     let digits = if trimmed.is_empty() { "0" } else { trimmed };
@@ -346,7 +375,7 @@ fn numeral(text: &str, start: usize, end: usize) -> Option<(Tok, usize)> {
             digits: digits.to_string(),
             base,
         },
-        end + 1 + len,
+        close,
     ))
 }
 

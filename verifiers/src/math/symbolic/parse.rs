@@ -82,6 +82,7 @@ pub(crate) fn parse(toks: &[Token]) -> Result<Sym, MathError> {
     let (v, notes) = domain::with_ledger(|| {
         let mut p = Parser {
             c: Cursor::new(toks)?,
+            bound: Vec::new(),
         };
         let v = p.expr()?;
         p.finish()?;
@@ -105,6 +106,10 @@ fn int(k: i64) -> Sym {
 
 struct Parser<'a> {
     c: Cursor<'a>,
+    /// The index variables of the sums and products being parsed, innermost last, each with
+    /// the name it takes inside them (`#0`, `#1`: by depth, so `\sum_{k=1}^n k` and
+    /// `\sum_{j=1}^n j` are the same atom; no input spells a `#` name).
+    bound: Vec<(String, String)>,
 }
 
 deref_to_cursor!(Parser);
@@ -224,6 +229,12 @@ impl Parser<'_> {
         match &t.tok {
             Tok::Num { value, .. } => Ok(Sym::rational(value.clone())),
             Tok::Var(name) => {
+                if let Some(v) = self.bound_name(name) {
+                    return Ok(v);
+                }
+                if let Some(v) = self.indexed(name)? {
+                    return Ok(v);
+                }
                 if matches!(name.as_str(), "f" | "g" | "h")
                     || name.chars().all(|c| c.is_ascii_uppercase())
                 {
@@ -278,6 +289,9 @@ impl Parser<'_> {
         }
         if is_function(w) {
             return self.apply(w.trim_start_matches('\\'));
+        }
+        if w == "\\sum" || w == "\\prod" {
+            return self.big_operator(&w[1..]);
         }
         let lower = w.chars().all(|c| c.is_ascii_lowercase());
         // A lone word is a word (`top` is not `pot`), never a product of letters.
@@ -385,6 +399,66 @@ impl Parser<'_> {
             Some(k) => v.powi(k),
             None => Ok(v),
         }
+    }
+
+    /// `\sum_{k=0}^{n-1} body` (or `\prod`): one atom naming the operator, its bounds and its
+    /// body, the body being the product that follows (`\sum_k a_k + 1` adds 1 to the sum)
+    /// with the index renamed by depth. Sums are compared as written, up to the algebra of
+    /// their bodies and bounds (`F_k F_{n-k-1}` = `F_{n-k-1} F_k`), never evaluated.
+    fn big_operator(&mut self, op: &str) -> Result<Sym, MathError> {
+        let syntax = || MathError::Syntax(format!("`\\{op}` needs `_{{k=a}}^{{b}}`"));
+        if !matches!(self.next_token().map(|t| &t.tok), Some(Tok::Other(u)) if u == "_") {
+            return Err(syntax());
+        }
+        self.expect(&Tok::LBrace)?;
+        let var = match self.next_token().map(|t| &t.tok) {
+            Some(Tok::Var(v)) if v.len() == 1 => v.clone(),
+            _ => return Err(syntax()),
+        };
+        self.expect(&Tok::Binds)?;
+        let lower = self.group(&Tok::RBrace)?;
+        if !self.eat(&Tok::Caret) {
+            return Err(syntax());
+        }
+        let upper = if self.eat(&Tok::LBrace) {
+            self.group(&Tok::RBrace)?
+        } else {
+            self.guarded(Self::primary)?
+        };
+        let name = format!("#{}", self.bound.len());
+        self.bound.push((var, name.clone()));
+        let body = self.guarded(Self::term);
+        self.bound.pop();
+        Ok(atom(&format!("{op}_({name}={lower})^({upper})({})", body?)))
+    }
+
+    /// An index variable by its name inside its sum; `a_k` with `k` bound is `a_(#0)`.
+    fn bound_name(&self, name: &str) -> Option<Sym> {
+        let lookup = |v: &str| {
+            self.bound
+                .iter()
+                .rev()
+                .find(|(b, _)| b == v)
+                .map(|(_, n)| n.clone())
+        };
+        if let Some(n) = lookup(name) {
+            return Some(atom(&n));
+        }
+        let (head, index) = name.split_once('_')?;
+        lookup(index).map(|n| atom(&format!("{head}_({n})")))
+    }
+
+    /// `a_{n+1}`: a letter indexed by an expression (the lexer makes `a_n` and `a_{12}` names
+    /// itself), an atom of its canonical index.
+    fn indexed(&mut self, name: &str) -> Result<Option<Sym>, MathError> {
+        let underscore = matches!(self.peek(), Some(Tok::Other(u)) if u == "_");
+        let braced = matches!(self.peek_at(1).map(|t| &t.tok), Some(Tok::LBrace));
+        if name.len() != 1 || !underscore || !braced {
+            return Ok(None);
+        }
+        self.pos += 2;
+        let index = self.group(&Tok::RBrace)?;
+        Ok(Some(atom(&format!("{name}_({index})"))))
     }
 
     /// A function's unparenthesised argument: numbers, variables, `π`, fractions and roots
