@@ -14,6 +14,7 @@
 
 mod conditional;
 mod quantity;
+mod retractions;
 mod units;
 mod words;
 
@@ -21,7 +22,8 @@ use super::extract::before_chat_token;
 use quantity::named_quantity;
 pub(crate) use units::known_unit;
 use words::{
-    CLOSERS, CONCLUSIONS, DOUBTS, HEDGES, LEAD_INS, NOT_UNITS, RETRACTIONS, SCALING, SUPERLATIVES,
+    CLOSERS, CONCLUSIONS, DOUBTS, HEDGES, LEAD_INS, NOT_UNITS, RETRACTIONS, RETRACTION_STEMS,
+    SCALING, SUPERLATIVES,
 };
 pub(crate) use words::{NUMBER_WORDS, SHORT_UNITS};
 
@@ -220,13 +222,19 @@ pub(crate) fn later_is_quiet(later: &str) -> bool {
     if later.contains("\\boxed") || later.contains("\\fbox") || later.contains("answer") {
         return false;
     }
+    // The closing formula is no claim (`correct` is a stem below).
+    let later = later.replace("i hope it is correct", " ");
     let ws: Vec<&str> = words(&later).collect();
-    let retracted = ws.iter().any(|w| RETRACTIONS.contains(w));
-    // `\boxed{5}.\nThus 6.`, `Hence 6 is the result`: a conclusion drawn again, to a number.
-    let concluded_again = ws.iter().enumerate().any(|(i, w)| {
-        CONCLUSIONS.contains(w) && ws[i + 1..].iter().take(3).any(|v| words::states_number(v))
+    let retracted = ws.iter().any(|w| {
+        RETRACTIONS.contains(w)
+            || w.ends_with("n't")
+            || RETRACTION_STEMS.iter().any(|stem| w.starts_with(stem))
     });
-    !retracted && !concluded_again
+    // After the answer, any number states another value, however it is phrased (`I meant 6`,
+    // `5 \to 6`, `Make that six`, `Thus 6.`): what follows an answer may explain in words,
+    // never in values. (An explanation with numbers after the answer is refused with it.)
+    let numbered = ws.iter().any(|w| words::states_number(w));
+    !retracted && !numbered
 }
 
 fn words(text: &str) -> impl Iterator<Item = &str> {

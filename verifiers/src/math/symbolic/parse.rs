@@ -32,6 +32,8 @@ use crate::math::exact;
 use crate::math::lexer::{Tok, Token};
 use crate::math::MathError;
 
+mod indexed;
+
 /// Functions known by name (with or without a backslash).
 const FUNCTIONS: &[&str] = &[
     "sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
@@ -232,19 +234,33 @@ impl Parser<'_> {
                 if let Some(v) = self.bound_name(name) {
                     return Ok(v);
                 }
+                if self.captures_index(name) {
+                    return Err(MathError::Syntax(format!(
+                        "a sum's index inside the subscript of `{name}`"
+                    )));
+                }
                 if let Some(v) = self.indexed(name)? {
                     return Ok(v);
                 }
-                if matches!(name.as_str(), "f" | "g" | "h")
-                    || name.chars().all(|c| c.is_ascii_uppercase())
-                {
+                // `f_{n}(x)`, `P_n(x)`: a function's name may carry an index.
+                let head = name.split('_').next().unwrap_or(name);
+                if matches!(head, "f" | "g" | "h") || head.chars().all(|c| c.is_ascii_uppercase()) {
+                    // `f^{-1}(x)`: an inverse or a power, never guessed.
+                    if matches!(head, "f" | "g" | "h") && self.peek() == Some(&Tok::Caret) {
+                        return Err(MathError::Syntax(format!(
+                            "`{name}^` is ambiguous (a power or an inverse function)"
+                        )));
+                    }
                     return self.maybe_call(name);
                 }
                 Ok(atom(name))
             }
             Tok::Word(w) => self.word(w),
             // `\mathrm{e}`, `\text{x}`: an upright letter is still the letter.
-            Tok::Text(t) if letter(t).is_some() => Ok(atom(letter(t).unwrap_or_default())),
+            Tok::Text(t) if letter(t).is_some() => {
+                let l = letter(t).unwrap_or_default();
+                Ok(self.bound_name(l).unwrap_or_else(|| atom(l)))
+            }
             Tok::LParen => self.group(&Tok::RParen),
             Tok::LBracket => self.group(&Tok::RBracket),
             Tok::LBrace => self.group(&Tok::RBrace),
@@ -306,7 +322,9 @@ impl Parser<'_> {
             let mut acc = int(1);
             let last = w.len() - 1;
             for (i, c) in w.char_indices() {
-                let mut f = atom(&c.to_string());
+                // `\sum_{k=1}^{n} kx`: a letter of the word may be the index.
+                let letter = c.to_string();
+                let mut f = self.bound_name(&letter).unwrap_or_else(|| atom(&letter));
                 if i == last && self.eat(&Tok::Caret) {
                     f = power_of(&f, &self.unary()?)?;
                 }
@@ -399,66 +417,6 @@ impl Parser<'_> {
             Some(k) => v.powi(k),
             None => Ok(v),
         }
-    }
-
-    /// `\sum_{k=0}^{n-1} body` (or `\prod`): one atom naming the operator, its bounds and its
-    /// body, the body being the product that follows (`\sum_k a_k + 1` adds 1 to the sum)
-    /// with the index renamed by depth. Sums are compared as written, up to the algebra of
-    /// their bodies and bounds (`F_k F_{n-k-1}` = `F_{n-k-1} F_k`), never evaluated.
-    fn big_operator(&mut self, op: &str) -> Result<Sym, MathError> {
-        let syntax = || MathError::Syntax(format!("`\\{op}` needs `_{{k=a}}^{{b}}`"));
-        if !matches!(self.next_token().map(|t| &t.tok), Some(Tok::Other(u)) if u == "_") {
-            return Err(syntax());
-        }
-        self.expect(&Tok::LBrace)?;
-        let var = match self.next_token().map(|t| &t.tok) {
-            Some(Tok::Var(v)) if v.len() == 1 => v.clone(),
-            _ => return Err(syntax()),
-        };
-        self.expect(&Tok::Binds)?;
-        let lower = self.group(&Tok::RBrace)?;
-        if !self.eat(&Tok::Caret) {
-            return Err(syntax());
-        }
-        let upper = if self.eat(&Tok::LBrace) {
-            self.group(&Tok::RBrace)?
-        } else {
-            self.guarded(Self::primary)?
-        };
-        let name = format!("#{}", self.bound.len());
-        self.bound.push((var, name.clone()));
-        let body = self.guarded(Self::term);
-        self.bound.pop();
-        Ok(atom(&format!("{op}_({name}={lower})^({upper})({})", body?)))
-    }
-
-    /// An index variable by its name inside its sum; `a_k` with `k` bound is `a_(#0)`.
-    fn bound_name(&self, name: &str) -> Option<Sym> {
-        let lookup = |v: &str| {
-            self.bound
-                .iter()
-                .rev()
-                .find(|(b, _)| b == v)
-                .map(|(_, n)| n.clone())
-        };
-        if let Some(n) = lookup(name) {
-            return Some(atom(&n));
-        }
-        let (head, index) = name.split_once('_')?;
-        lookup(index).map(|n| atom(&format!("{head}_({n})")))
-    }
-
-    /// `a_{n+1}`: a letter indexed by an expression (the lexer makes `a_n` and `a_{12}` names
-    /// itself), an atom of its canonical index.
-    fn indexed(&mut self, name: &str) -> Result<Option<Sym>, MathError> {
-        let underscore = matches!(self.peek(), Some(Tok::Other(u)) if u == "_");
-        let braced = matches!(self.peek_at(1).map(|t| &t.tok), Some(Tok::LBrace));
-        if name.len() != 1 || !underscore || !braced {
-            return Ok(None);
-        }
-        self.pos += 2;
-        let index = self.group(&Tok::RBrace)?;
-        Ok(Some(atom(&format!("{name}_({index})"))))
     }
 
     /// A function's unparenthesised argument: numbers, variables, `π`, fractions and roots
