@@ -13,6 +13,7 @@
 //! - **Later** lines: no retraction ([`RETRACTIONS`]) and no other answer marker.
 
 mod conditional;
+mod lead_in;
 mod quantity;
 mod retractions;
 mod units;
@@ -67,10 +68,11 @@ pub(crate) fn committed(text: &str, start: usize, end: usize) -> Option<Option<S
 }
 
 /// Whether a marker at `at` (`Answer:`, "the answer is") commits: no doubt among the four words
-/// before it in its line (`The wrong answer: 5`, `Maybe the answer is 5`).
+/// before it in its line (`The wrong answer: 5`, `Maybe the answer is 5`), and nothing in its
+/// sentence that makes it name another quantity (`Half of the answer is 5`).
 pub(crate) fn marker_committed(text: &str, at: usize) -> bool {
     let line = text[..at].rsplit('\n').next().unwrap_or("");
-    !doubted(line)
+    !doubted(line) && lead_in::plain_marker_head(line)
 }
 
 /// Whether `line`, up to an answer or a marker, doubts it: a doubt within [`scope`], or a
@@ -297,7 +299,12 @@ fn doubtful(text: &str) -> bool {
 fn committed_before(before: &str) -> bool {
     let (above, line) = before.rsplit_once('\n').unwrap_or(("", before));
     let line = strip_open_delimiters(line);
-    if doubted(line) {
+    if doubted(line) || !lead_in::answer_named_plainly(line) {
+        return false;
+    }
+    // A quoted line (`> The answer is \boxed{5}`) or a code block is someone else's text.
+    let fences = before.matches("```").count();
+    if line.trim_start().starts_with('>') || fences % 2 == 1 {
         return false;
     }
     if line.is_empty() {
@@ -310,7 +317,13 @@ fn committed_before(before: &str) -> bool {
             .unwrap_or("");
         // `a total of 20 apples, a total of\n\boxed{28}`: a lead-in there is judged as in the
         // answer's own line.
-        return !doubtful(scope(last, &sentence_ends(last))) && named_quantity(last) != Some(false);
+        // `The answer is 6.\n\boxed{5}`: the line above already gave an answer.
+        let restated = last.to_lowercase().contains("answer")
+            && words(&last.to_lowercase()).any(words::states_number);
+        return !doubtful(scope(last, &sentence_ends(last)))
+            && named_quantity(last) != Some(false)
+            && lead_in::answer_named_plainly(last)
+            && !restated;
     }
 
     let lower = line.to_lowercase();
@@ -321,13 +334,16 @@ fn committed_before(before: &str) -> bool {
         .trim_start_matches("**")
         .trim_end_matches("**");
     let named_quantity = named_quantity(line) == Some(true);
+    // `Excluded: \boxed{5}`: a colon leads in only after a label that names the answer.
+    let labelled = !last.ends_with(':') || lead_in::label_ok(line);
     named_quantity
         || variable_in(before).is_some()
-        || LEAD_INS.iter().any(|lead| {
-            last == *lead
-                || (lead.len() == 1 && last.ends_with(lead))
-                || last.trim_end_matches([',', ':']) == *lead
-        })
+        || labelled
+            && LEAD_INS.iter().any(|lead| {
+                last == *lead
+                    || (lead.len() == 1 && last.ends_with(lead))
+                    || last.trim_end_matches([',', ':']) == *lead
+            })
 }
 
 /// The variable of `$x \in` that ends `before` (the text before an answer): the answer is that

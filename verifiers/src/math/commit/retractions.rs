@@ -130,6 +130,13 @@ pub(super) const RETRACTIONS: &[&str] = &[
 /// Phrases that make a sentence before the answer's a doubt about the result, however long
 /// it is (compared in lower case, `’` as `'`).
 pub(super) const HEDGES: &[&str] = &[
+    // The text says the solution or its answer is faulty (review 13).
+    "flawed",
+    "with a bug",
+    "is incorrect",
+    "does not exist",
+    "diverges",
+    "is infinite",
     "not sure",
     "unsure",
     "not confident",

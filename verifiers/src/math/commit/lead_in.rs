@@ -1,0 +1,350 @@
+//! What may stand right before an answer's marker or a label's colon, so that the value after
+//! it is the answer and not something said about it (`Half of the answer is 5`, `Excluded:
+//! \boxed{5}`). (An equation's left side may be the asked quantity, `x - p = \boxed{2-2p}`,
+//! so `2x = \boxed{5}` stands.)
+
+use super::sentence_ends;
+use super::words;
+
+/// Words a sentence may hold before `answer is` / `answer:` (`So, the final answer is`,
+/// `In conclusion, our answer:`). Anything else makes the marker name another quantity or
+/// qualify it (`Half of the answer is`, `Bob's answer is`, `Misreading the problem, the
+/// answer is`, `For n odd the answer is`).
+const MARKER_HEAD: &[&str] = &[
+    "the",
+    "final",
+    "answer",
+    "so",
+    "thus",
+    "therefore",
+    "hence",
+    "and",
+    "our",
+    "my",
+    "correct",
+    "overall",
+    "in",
+    "conclusion",
+    "summary",
+    "then",
+    "now",
+    "clearly",
+    "finally",
+    "this",
+    "means",
+    "that",
+    "which",
+    "\\therefore",
+];
+
+/// Whether the sentence before a marker (the end of `line`) holds only [`MARKER_HEAD`] words
+/// and step labels (`Step 3:`).
+pub(super) fn plain_marker_head(line: &str) -> bool {
+    // The sentence starts after its last full stop or closing math (`\end{align*} Final
+    // Answer: The final answer is`).
+    let start = sentence_ends(line)
+        .last()
+        .copied()
+        .into_iter()
+        .chain(
+            ["$", "\\]", "\\)", "}"]
+                .iter()
+                .filter_map(|d| line.rfind(d).map(|i| i + d.len())),
+        )
+        .max()
+        .unwrap_or(0);
+    let head = line[start..].to_lowercase();
+    let ws: Vec<&str> = words(&head).collect();
+    ws.iter().enumerate().all(|(i, w)| {
+        MARKER_HEAD.contains(w)
+            || *w == "step"
+            || (i > 0 && ws[i - 1] == "step" && w.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+/// Labels whose colon leads in to an answer (`Answer: \boxed{5}`, `Total: \boxed{5}`, `x:`);
+/// any other label may set the value aside (`Excluded:`, `Bob:`, `Step 1:`, `Mod 7:`).
+const LABELS: &[&str] = &[
+    "answer",
+    "final answer",
+    "the answer",
+    "the final answer",
+    "solution",
+    "final solution",
+    "result",
+    "final result",
+    "total",
+    "thus",
+    "so",
+    "therefore",
+    "hence",
+    "conclusion",
+    "in conclusion",
+    "in summary",
+];
+
+/// Whether the label before a colon that ends `line` is one of [`LABELS`] or a variable's name
+/// (`x:`, `n_1:`); `line` without its colon, lower-case, sentence taken from its start.
+pub(super) fn label_ok(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    let head = lower
+        .trim_end()
+        .trim_end_matches(':')
+        .trim_end_matches("**");
+    let start = sentence_ends(head).last().copied().unwrap_or(0);
+    let label: Vec<&str> = words(&head[start..]).collect();
+    // `The values of $k$ are:`: a statement's verb leads in as it does without the colon.
+    let verb = label.last().is_some_and(|w| LEAD_IN_VERBS.contains(w));
+    // `Special matrix:`, `Here is a zero matrix:`: a short label that names what follows,
+    // with no word that sets it aside, quotes it or makes it a part or a step.
+    let describes = (1..=5).contains(&label.len())
+        && label.iter().all(|w| {
+            w.bytes().all(|b| b.is_ascii_alphabetic())
+                && !SETS_ASIDE.iter().any(|stem| w.starts_with(stem))
+                && !super::DOUBTS.contains(w)
+                && !super::RETRACTIONS.contains(w)
+                && !super::RETRACTION_STEMS
+                    .iter()
+                    .any(|stem| w.starts_with(stem))
+        });
+    let label = label.join(" ");
+    // `Answer?:`, `Answer (for n odd):`, `Answer format:`: a label about the answer is one of
+    // the plain ones or none.
+    if head[start..].contains('?') {
+        return false;
+    }
+    if label.split(' ').any(|w| w.starts_with("answer")) {
+        return LABELS.contains(&label.as_str());
+    }
+    verb || describes || LABELS.contains(&label.as_str()) || is_name(&label)
+}
+
+/// Whether the sentence before a box or a closing value (`line`, up to it) speaks of the
+/// answer only as the answer: no words before `answer` but [`MARKER_HEAD`] ones and none
+/// between it and the value but a verb of being (`The answer squared is`, `The answer to
+/// part (a) is`, `Is the answer`, `Half of the answer is` are refused).
+pub(super) fn answer_named_plainly(line: &str) -> bool {
+    let mut lower = line.to_lowercase();
+    // `the answer is $x \in`: a math span still open names the variable, not the answer.
+    if lower.matches('$').count() % 2 == 1 {
+        lower.truncate(lower.rfind('$').unwrap_or(lower.len()));
+    }
+    if let Some(open) = lower.rfind("\\(").filter(|&o| !lower[o..].contains("\\)")) {
+        lower.truncate(open);
+    }
+    // Its sentence, after any label (`Final Answer: The smallest value of $N$ is`): nothing
+    // but a verb between `answer` and the value (`The answer, divided by 3, is`); before
+    // `answer`, its clause (`The roots are $-2$ and $1$, so the answer is`).
+    let after = |cs: &[char]| {
+        sentence_ends(&lower)
+            .last()
+            .copied()
+            .into_iter()
+            .chain(cs.iter().filter_map(|c| lower.rfind(*c).map(|i| i + 1)))
+            .max()
+            .unwrap_or(0)
+    };
+    let sentence: Vec<&str> = words(&lower[after(&[';', ':'])..]).collect();
+    let Some(at) = sentence.iter().rposition(|w| w.starts_with("answer")) else {
+        return true;
+    };
+    let clause: Vec<&str> = words(&lower[after(&[',', ';', ':'])..]).collect();
+    let head = match clause.iter().rposition(|w| w.starts_with("answer")) {
+        Some(k) => &clause[..k],
+        None => &sentence[..at],
+    };
+    sentence[at] == "answer"
+        && head.iter().all(|w| MARKER_HEAD.contains(w))
+        && sentence[at + 1..]
+            .iter()
+            .all(|w| ["is", "was", "will", "be", "equals", "="].contains(w))
+}
+
+/// Beginnings of label words that set a value aside or make it something other than the
+/// answer (review 13: `Excluded:`, `Bob:`, `Subtotal:`, `Mod 7:`, `In thousands:`).
+const SETS_ASIDE: &[&str] = &[
+    "exclu",
+    "rul",
+    "elimin",
+    "struck",
+    "strik",
+    "obsol",
+    "supersed",
+    "former",
+    "prior",
+    "old",
+    "previous",
+    "earlier",
+    "error",
+    "mistak",
+    "typo",
+    "invalid",
+    "impossib",
+    "spurious",
+    "extraneous",
+    "placeholder",
+    "todo",
+    "scratch",
+    "conject",
+    "student",
+    "other",
+    "alleg",
+    "claim",
+    "given",
+    "recall",
+    "step",
+    "sub",
+    "numerat",
+    "denominat",
+    "case",
+    "base",
+    "verif",
+    "pending",
+    "unconfirm",
+    "option",
+    "possib",
+    "candidate",
+    "mod",
+    "digit",
+    "square",
+    "negat",
+    "score",
+    "page",
+    "confiden",
+    "runtime",
+    "thousand",
+    "dozen",
+    "hundred",
+    "million",
+    "upper",
+    "lower",
+    "bound",
+    "trap",
+    "distract",
+    "draft",
+    "estimat",
+    "approx",
+    "naive",
+    "hint",
+    "part",
+    "question",
+    "problem",
+    "example",
+    "sample",
+    "test",
+    "check",
+    "intermediate",
+    "partial",
+    "half",
+    "double",
+    "twice",
+    "reciprocal",
+    "inverse",
+    "sqrt",
+    "log",
+    "exponent",
+    "percent",
+    "ratio",
+    "bob",
+    "alice",
+    "user",
+    "teacher",
+    "book",
+    "reference",
+    "expected",
+    "target",
+    "gold",
+    "key",
+    "quote",
+    "note",
+    "aside",
+    "bonus",
+    "wrong",
+    "bad",
+    "reject",
+    "discard",
+    "drop",
+    "ignor",
+    "skip",
+    "avoid",
+    "not",
+    "non",
+    "false",
+    "fake",
+    "dummy",
+    "random",
+    "length",
+    "index",
+    "size",
+    "width",
+    "unit",
+    "cm",
+    "solv",
+    "input",
+    "data",
+    "known",
+    "running",
+    "far",
+    "lemma",
+    "small",
+    "order",
+    "magnitude",
+    "complement",
+    "difficult",
+    "rating",
+    "line",
+    "time",
+    "first",
+    "format",
+];
+
+/// Verbs that state the value after a colon (`... are:`, `... is:`).
+const LEAD_IN_VERBS: &[&str] = &["is", "are", "be", "equals", "gives", "yields", "becomes"];
+
+/// `x`, `n_1`, `x_{12}`, `\theta`, `AB`: a name and nothing else.
+fn is_name(s: &str) -> bool {
+    let s = s.trim();
+    let bare = s.strip_prefix('\\').unwrap_or(s);
+    let (head, sub) = bare.split_once('_').unwrap_or((bare, ""));
+    let sub = sub.trim_start_matches('{').trim_end_matches('}');
+    !head.is_empty()
+        && head.chars().all(|c| c.is_ascii_alphabetic())
+        && (head.len() == 1 || s.starts_with('\\') || head.chars().all(|c| c.is_ascii_uppercase()))
+        && sub.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_labels_and_left_sides() {
+        assert!(plain_marker_head("So, the final "));
+        assert!(plain_marker_head("Step 3: The "));
+        assert!(!plain_marker_head("Half of the "));
+        assert!(!plain_marker_head("Misreading the problem, the "));
+        assert!(label_ok("Final Answer:"));
+        assert!(label_ok("x:"));
+        assert!(!label_ok("Excluded:"));
+        assert!(!label_ok("Step 1:"));
+        assert!(label_ok("the values of $k$ are:"));
+        assert!(!label_ok("Answer format:"));
+        assert!(!label_ok("Answer (for n odd):"));
+        assert!(answer_named_plainly("So the final answer is "));
+        assert!(answer_named_plainly("We get "));
+        assert!(!answer_named_plainly("The answer squared is "));
+        assert!(!answer_named_plainly("Is the answer "));
+        assert!(answer_named_plainly("Thus, the answer is $x \\in "));
+        assert!(answer_named_plainly(
+            "The roots are $-2$ and $1$, so the answer is "
+        ));
+        assert!(!answer_named_plainly("The answer, divided by 3, is "));
+        assert!(answer_named_plainly(
+            "Final Answer: The smallest value of $N$ is "
+        ));
+        assert!(label_ok("Thus, the values of \\( k \\) are:"));
+        assert!(plain_marker_head(
+            "= 5. \\end{align*} Final Answer: The final "
+        ));
+    }
+}
