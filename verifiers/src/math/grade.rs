@@ -413,8 +413,10 @@ fn decimal_comma(gold: &MathValue, pred: MathValue, text: &str, opts: MathOption
         return pred;
     };
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    // Three digits after the comma group thousands, unless the head is `0` (`0,111`).
-    if !digits(int) || !digits(frac) || (frac.len() == 3 && int != "0") {
+    // Three digits after the comma group thousands, unless the head is `0` (`0,111`). A
+    // trailing zero (`2,0`, `1,50`) is the list's reading: a decimal needs no such digit, and
+    // `Answer: 2,0` would otherwise pass both for 2 and for the roots `2, 0` (review 14).
+    if !digits(int) || !digits(frac) || (frac.len() == 3 && int != "0") || frac.ends_with('0') {
         return pred;
     }
     match parse_checked(&c.replacen(',', ".", 1), opts) {
