@@ -40,27 +40,57 @@ const MARKER_HEAD: &[&str] = &[
 /// Whether the sentence before a marker (the end of `line`) holds only [`MARKER_HEAD`] words
 /// and step labels (`Step 3:`).
 pub(super) fn plain_marker_head(line: &str) -> bool {
-    // The sentence starts after its last full stop or closing math (`\end{align*} Final
-    // Answer: The final answer is`).
+    // The sentence starts after its last full stop or a closed display (`\\end{align*} Final
+    // Answer: The final answer is`); inline math stays in it (`$2\\times$ the answer is`).
+    let display_end = line
+        .rfind("\\end{")
+        .and_then(|i| line[i..].find('}').map(|k| i + k + 1));
     let start = sentence_ends(line)
         .last()
         .copied()
         .into_iter()
         .chain(
-            ["$", "\\]", "\\)", "}"]
+            ["\\]", "$$"]
                 .iter()
                 .filter_map(|d| line.rfind(d).map(|i| i + d.len())),
         )
+        .chain(display_end)
         .max()
         .unwrap_or(0);
     let head = line[start..].to_lowercase();
-    let ws: Vec<&str> = words(&head).collect();
-    ws.iter().enumerate().all(|(i, w)| {
-        MARKER_HEAD.contains(w)
-            || *w == "step"
-            || (i > 0 && ws[i - 1] == "step" && w.bytes().all(|b| b.is_ascii_digit()))
-    })
+    // Clauses before the marker's own may give its reason (`Since $0<|x|<1$, the answer is`),
+    // never a condition or a reading (`Misreading the problem,`, `For n odd`, `In thousands,`).
+    let clauses: Vec<&str> = head.split(',').collect();
+    let (own, reasons) = clauses.split_last().unwrap_or((&"", &[]));
+    let reasoned = reasons.iter().all(|c| {
+        words(c).next().is_none_or(|w| REASONS.contains(&w))
+            || words(c).all(|w| MARKER_HEAD.contains(&w))
+    });
+    let ws: Vec<&str> = words(own).collect();
+    reasoned
+        && ws.iter().enumerate().all(|(i, w)| {
+            MARKER_HEAD.contains(w)
+                || *w == "step"
+                || (i > 0 && ws[i - 1] == "step" && w.bytes().all(|b| b.is_ascii_digit()))
+        })
 }
+
+/// Words that open a clause giving the reason for an answer (`Since`, `Because`, `Given`).
+const REASONS: &[&str] = &[
+    "since",
+    "because",
+    "as",
+    "given",
+    "using",
+    "combining",
+    "solving",
+    "substituting",
+    "simplifying",
+    "hence",
+    "thus",
+    "so",
+    "therefore",
+];
 
 /// Labels whose colon leads in to an answer (`Answer: \boxed{5}`, `Total: \boxed{5}`, `x:`);
 /// any other label may set the value aside (`Excluded:`, `Bob:`, `Step 1:`, `Mod 7:`).

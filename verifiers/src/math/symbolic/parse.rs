@@ -231,19 +231,18 @@ impl Parser<'_> {
         match &t.tok {
             Tok::Num { value, .. } => Ok(Sym::rational(value.clone())),
             Tok::Var(name) => {
-                if let Some(v) = self.bound_name(name) {
-                    return Ok(v);
-                }
-                if self.captures_index(name) {
-                    return Err(MathError::Syntax(format!(
-                        "a sum's index inside the subscript of `{name}`"
-                    )));
-                }
-                if let Some(v) = self.indexed(name)? {
-                    return Ok(v);
-                }
-                // `f_{n}(x)`, `P_n(x)`: a function's name may carry an index.
-                let head = name.split('_').next().unwrap_or(name);
+                // `k` and `a_k` inside a sum over `k`, `a_{n+1}`: the name the atom takes.
+                let name = match self.bound_name(name) {
+                    Some(n) => n,
+                    None if self.captures_index(name) => {
+                        return Err(MathError::Syntax(format!(
+                            "a sum's index inside the subscript of `{name}`"
+                        )));
+                    }
+                    None => self.indexed(name)?.unwrap_or_else(|| name.clone()),
+                };
+                // `f_{n}(x)`, `P_{n+1}(x)`: a function's name may carry an index.
+                let head = name.split('_').next().unwrap_or(&name);
                 if matches!(head, "f" | "g" | "h") || head.chars().all(|c| c.is_ascii_uppercase()) {
                     // `f^{-1}(x)`: an inverse or a power, never guessed.
                     if matches!(head, "f" | "g" | "h") && self.peek() == Some(&Tok::Caret) {
@@ -251,15 +250,15 @@ impl Parser<'_> {
                             "`{name}^` is ambiguous (a power or an inverse function)"
                         )));
                     }
-                    return self.maybe_call(name);
+                    return self.maybe_call(&name);
                 }
-                Ok(atom(name))
+                Ok(atom(&name))
             }
             Tok::Word(w) => self.word(w),
             // `\mathrm{e}`, `\text{x}`: an upright letter is still the letter.
             Tok::Text(t) if letter(t).is_some() => {
                 let l = letter(t).unwrap_or_default();
-                Ok(self.bound_name(l).unwrap_or_else(|| atom(l)))
+                Ok(atom(&self.bound_name(l).unwrap_or_else(|| l.to_string())))
             }
             Tok::LParen => self.group(&Tok::RParen),
             Tok::LBracket => self.group(&Tok::RBracket),
@@ -324,7 +323,7 @@ impl Parser<'_> {
             for (i, c) in w.char_indices() {
                 // `\sum_{k=1}^{n} kx`: a letter of the word may be the index.
                 let letter = c.to_string();
-                let mut f = self.bound_name(&letter).unwrap_or_else(|| atom(&letter));
+                let mut f = atom(&self.bound_name(&letter).unwrap_or(letter));
                 if i == last && self.eat(&Tok::Caret) {
                     f = power_of(&f, &self.unary()?)?;
                 }

@@ -28,6 +28,16 @@ impl Parser<'_> {
         let upper = if self.eat(&Tok::LBrace) {
             self.group(&Tok::RBrace)?
         } else {
+            // TeX takes one character: `\sum_{k=1}^10 k` is a sum to 1 of `0k`.
+            let one = match self.peek_at(0) {
+                Some(t) => t.end - t.start == 1,
+                None => false,
+            };
+            if !one {
+                return Err(MathError::Syntax(format!(
+                    "`\\{op}`: an upper bound of more than one character needs braces"
+                )));
+            }
             self.guarded(Self::primary)?
         };
         let name = format!("#{}", self.bound.len());
@@ -37,8 +47,8 @@ impl Parser<'_> {
         Ok(atom(&format!("{op}_({name}={lower})^({upper})({})", body?)))
     }
 
-    /// An index variable by its name inside its sum; `a_k` with `k` bound is `a_(#0)`.
-    pub(super) fn bound_name(&self, name: &str) -> Option<Sym> {
+    /// An index variable's name inside its sum; `a_k` with `k` bound is `a_(#0)`.
+    pub(super) fn bound_name(&self, name: &str) -> Option<String> {
         let lookup = |v: &str| {
             self.bound
                 .iter()
@@ -47,27 +57,25 @@ impl Parser<'_> {
                 .map(|(_, n)| n.clone())
         };
         if let Some(n) = lookup(name) {
-            return Some(atom(&n));
+            return Some(n);
         }
         let (head, index) = name.split_once('_')?;
-        lookup(index).map(|n| atom(&format!("{head}_({n})")))
+        lookup(index).map(|n| format!("{head}_({n})"))
     }
 
     /// `x_{2k}` inside a sum over `k`: the lexer made the subscript part of one name, so the
     /// index in it cannot be renamed; refused rather than left free.
     pub(super) fn captures_index(&self, name: &str) -> bool {
         name.split_once('_').is_some_and(|(_, index)| {
-            index.chars().any(|c| {
-                self.bound
-                    .iter()
-                    .any(|(b, _)| b.len() == 1 && b.starts_with(c))
-            })
+            index
+                .chars()
+                .any(|c| self.bound.iter().any(|(b, _)| b.chars().eq([c])))
         })
     }
 
     /// `a_{n+1}`: a letter indexed by an expression (the lexer makes `a_n` and `a_{12}` names
-    /// itself), an atom of its canonical index.
-    pub(super) fn indexed(&mut self, name: &str) -> Result<Option<Sym>, MathError> {
+    /// itself), named by its canonical index.
+    pub(super) fn indexed(&mut self, name: &str) -> Result<Option<String>, MathError> {
         let underscore = matches!(self.peek(), Some(Tok::Other(u)) if u == "_");
         let braced = matches!(self.peek_at(1).map(|t| &t.tok), Some(Tok::LBrace));
         if name.len() != 1 || !underscore || !braced {
@@ -75,6 +83,6 @@ impl Parser<'_> {
         }
         self.pos += 2;
         let index = self.group(&Tok::RBrace)?;
-        Ok(Some(atom(&format!("{name}_({index})"))))
+        Ok(Some(format!("{name}_({index})")))
     }
 }
