@@ -13,7 +13,7 @@
 //! is named by its index range, so a larger run reuses every whole block of a smaller one; a
 //! smaller config is refused rather than allowed to delete the blocks it lacks.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use mull_data::shard::{read_shard, read_sidecar, ClosedShard, ShardInfo, ShardWriter};
@@ -48,16 +48,54 @@ impl Block {
     }
 }
 
-/// The worker route (timely's exchange key) of the block holding problem `index` of `family`,
-/// for blocks of `shard_size`: every stage of a block runs on one worker, from generation to
-/// its shards, so its records are made and freed on one thread (a record moved to another
-/// worker costs that worker cache misses and the allocator cross-thread frees). The plan's row
-/// plus the family's place in [`Family::ALL`]: the blocks of a row, which enter together,
-/// alternate across workers, and so does each family from row to row, which spreads families
-/// of different cost evenly.
-pub fn route(family: Family, index: u64, shard_size: u64) -> u64 {
-    let place = Family::ALL.iter().position(|f| *f == family).unwrap_or(0);
-    index / shard_size.max(1) + place as u64
+/// The worker routes (timely's exchange keys) of a plan's blocks: every stage of a block runs
+/// on one worker, from generation to its shards, so its records are made and freed on one
+/// thread and never cross to another process (a record moved to another worker costs that
+/// worker cache misses and the allocator cross-thread frees).
+///
+/// A block's route is its plan ordinal `o` plus `o / lcm(families, peers)`. The ordinal alone
+/// gives any `peers` consecutive blocks (those in flight together) distinct workers, so each
+/// worker holds its share of `blocks-in-flight`; the shift, once per common period, moves
+/// each family to other workers, since with 4 families and 2 workers the ordinal alone would
+/// give one worker every arithmetic and countdown block.
+#[derive(Debug, Clone)]
+pub struct Routes {
+    shard_size: u64,
+    by_block: HashMap<(Family, u64), u64>,
+}
+
+impl Routes {
+    pub fn new(plan: &Plan, families: usize, peers: usize) -> Self {
+        let period = lcm(families.max(1) as u64, peers.max(1) as u64);
+        let by_block = (0u64..)
+            .zip(&plan.blocks)
+            .map(|(o, b)| ((b.family, b.start), o + o / period))
+            .collect();
+        Routes {
+            shard_size: plan.shard_size.max(1),
+            by_block,
+        }
+    }
+
+    /// The route of the block holding problem `index` of `family` (a block outside the plan,
+    /// never one the run made, goes by its start).
+    pub fn of(&self, family: Family, index: u64) -> u64 {
+        let start = index / self.shard_size * self.shard_size;
+        self.by_block
+            .get(&(family, start))
+            .copied()
+            .unwrap_or(start)
+    }
+}
+
+fn lcm(a: u64, b: u64) -> u64 {
+    let gcd = |mut a: u64, mut b: u64| {
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        a
+    };
+    a / gcd(a, b) * b
 }
 
 /// Every block of a run, in the order they enter the dataflow: block 0 of every family, then
@@ -383,25 +421,39 @@ mod tests {
     }
 
     #[test]
-    fn routes_alternate_within_a_row_and_for_each_family_across_rows() {
-        let families = [
-            Family::Arithmetic,
-            Family::Equations,
-            Family::Countdown,
-            Family::Cipher,
-        ];
-        let worker = |f: Family, row: u64| route(f, row * 1000 + 7, 1000) % 2;
-        for row in 0..4 {
-            let workers: Vec<u64> = families.iter().map(|&f| worker(f, row)).collect();
-            assert_eq!(workers.iter().sum::<u64>(), 2, "row {row}: {workers:?}");
-            for &f in &families {
-                assert_ne!(worker(f, row), worker(f, row + 1));
+    fn routes_spread_blocks_in_flight_and_rotate_families() {
+        let text = |families: &[&str]| {
+            let mut t = "out = \"x\"\nseed = 1\nshard-size = 10\n[teacher]\nkind = \"oracle\"\n"
+                .to_string();
+            for f in families {
+                t.push_str(&format!("[families.{f}]\ncount = 400\n"));
+            }
+            RunConfig::from_toml(&t, Path::new("c")).unwrap()
+        };
+        for (families, peers) in [(4, 2), (5, 16), (5, 8), (2, 2), (4, 16)] {
+            let names = &["arithmetic", "equations", "countdown", "cipher", "code"][..families];
+            let plan = Plan::new(&text(names));
+            let routes = Routes::new(&plan, families, peers);
+            let worker = |b: &Block| routes.of(b.family, b.start + 3) % peers as u64;
+            // Any `peers` consecutive blocks: at most two on one worker (one period boundary).
+            for window in plan.blocks.windows(peers) {
+                let mut count = vec![0; peers];
+                window.iter().for_each(|b| count[worker(b) as usize] += 1);
+                assert!(
+                    count.iter().all(|&c| c <= 2),
+                    "{families} families, {peers} peers: {count:?}"
+                );
+            }
+            // Every family reaches every worker.
+            for family in &plan.blocks[..families] {
+                let seen: std::collections::BTreeSet<u64> = plan
+                    .blocks
+                    .iter()
+                    .filter(|b| b.family == family.family)
+                    .map(worker)
+                    .collect();
+                assert_eq!(seen.len(), peers, "{families} families, {peers} peers");
             }
         }
-        // Every problem of a block takes its block's route.
-        assert_eq!(
-            route(Family::Cipher, 1000, 1000),
-            route(Family::Cipher, 1999, 1000)
-        );
     }
 }

@@ -8,7 +8,7 @@
 //!                                           rollouts                                                        ▼
 //!                                                                                     write_shards ─▶ blocks done
 //! ```
-//! A block stays on one worker from `generate_problems` to `write_shards` (`run_dir::route`):
+//! A block stays on one worker from `generate_problems` to `write_shards` (`run_dir::Routes`):
 //! only the reduce's facts (by problem key), the aggregates (to their block's worker) and the
 //! written blocks (to worker 0, for the manifest) move between workers or processes. Each
 //! worker's `write_shards` closes a block's shards and a [`committer`] thread beside it syncs
@@ -16,7 +16,8 @@
 //!
 //! Outside the loop a timestamp is a block's ordinal in the plan. The worker loop
 //! (`crate::jobs::run`) admits one block per ordinal and holds back while more than
-//! `blocks-in-flight` are unwritten (a probe on the last stream), since timely itself has no
+//! `blocks-in-flight` × workers are unwritten (a probe on the last stream; consecutive blocks
+//! go to distinct workers, so each holds its share), since timely itself has no
 //! backpressure. The rollout loop is an iterative scope: inside it a timestamp is
 //! `(ordinal, round)` in the product order, and each trip around the loop adds one to the
 //! round. Under that order `(5, 1)` and `(6, 0)` are incomparable, so block 6 is sampled while

@@ -10,7 +10,7 @@ use timely::progress::Timestamp;
 use super::stash::Stash;
 use super::Wire;
 use crate::progress::Progress;
-use crate::run_dir::route;
+use crate::run_dir::Routes;
 use crate::stages::aggregate::key_of;
 use crate::stages::sample::Teacher;
 use crate::stages::ProblemWork;
@@ -18,7 +18,7 @@ use crate::stages::ProblemWork;
 /// Extension trait for a stream of problems.
 pub trait SampleAttempts<'scope, T: Timestamp> {
     /// Routes problems to workers by block (where `generate_problems` made them and
-    /// `write_shards` writes them: [`crate::run_dir::route`] for blocks of `shard_size`), waits until a timestamp's problems have all arrived
+    /// `write_shards` writes them: [`Routes`]), waits until a timestamp's problems have all arrived
     /// (the input frontier passes it), sorts them by id and samples them in fixed blocks: the
     /// batches depend on ids alone, never on arrival order. Problems back from the label stage
     /// with probes get `rollouts` continuations per probe instead.
@@ -26,7 +26,7 @@ pub trait SampleAttempts<'scope, T: Timestamp> {
         self,
         teacher: Arc<Teacher>,
         rollouts: u32,
-        shard_size: u64,
+        routes: Arc<Routes>,
         progress: Arc<Progress>,
     ) -> StreamVec<'scope, T, Wire<ProblemWork>>;
 }
@@ -36,12 +36,12 @@ impl<'scope, T: Timestamp> SampleAttempts<'scope, T> for StreamVec<'scope, T, Wi
         self,
         teacher: Arc<Teacher>,
         rollouts: u32,
-        shard_size: u64,
+        routes: Arc<Routes>,
         progress: Arc<Progress>,
     ) -> StreamVec<'scope, T, Wire<ProblemWork>> {
         let by_block = Exchange::new(move |w: &Wire<ProblemWork>| {
             let key = key_of(&w.problem);
-            route(key.family, key.index, shard_size)
+            routes.of(key.family, key.index)
         });
         self.unary_frontier(by_block, "SampleAttempts", move |_, _| {
             let mut stash = Stash::default();

@@ -16,7 +16,7 @@ use super::stash::Stash;
 use super::{Wire, WorkStream};
 use crate::config::RunConfig;
 use crate::progress::Progress;
-use crate::run_dir::{close_block, route, Block, Plan, ShardFile};
+use crate::run_dir::{close_block, Block, Plan, Routes, ShardFile};
 use crate::stages::aggregate::{key_of, set_sft, ProblemAggregate, ProblemKey, Tally};
 use crate::stages::ProblemWork;
 
@@ -52,16 +52,11 @@ impl ShardSink {
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         failures.push(format!("writing block {}: {error}", block.name()));
     }
-
-    /// The worker route of a problem's block: the worker that generated and sampled it.
-    fn route(&self, key: ProblemKey) -> u64 {
-        route(key.family, key.index, self.plan.shard_size)
-    }
 }
 
 /// Extension trait for a stream of finished problems.
 pub trait WriteShards<'scope> {
-    /// Routes problems and their aggregates to their block's worker ([`route`]: where the
+    /// Routes problems and their aggregates to their block's worker ([`Routes`]: where the
     /// problems already are), and when both inputs' frontiers pass every round of a block's ordinal, sets each
     /// problem's SFT record from its aggregate and writes the block (records sorted by id).
     /// A [`Committer`] thread puts the shards in place; what was written is emitted once they
@@ -70,6 +65,7 @@ pub trait WriteShards<'scope> {
         self,
         aggregates: AggregateStream<'scope>,
         sink: Arc<ShardSink>,
+        routes: Arc<Routes>,
         progress: Arc<Progress>,
     ) -> StreamVec<'scope, u64, Wire<BlockDone>>;
 }
@@ -79,14 +75,17 @@ impl<'scope> WriteShards<'scope> for WorkStream<'scope> {
         self,
         aggregates: AggregateStream<'scope>,
         sink: Arc<ShardSink>,
+        routes: Arc<Routes>,
         progress: Arc<Progress>,
     ) -> StreamVec<'scope, u64, Wire<BlockDone>> {
-        let (works_sink, aggregates_sink) = (sink.clone(), sink.clone());
-        let works_by_block =
-            Exchange::new(move |w: &Wire<ProblemWork>| works_sink.route(key_of(&w.problem)));
+        let works_routes = routes.clone();
+        let works_by_block = Exchange::new(move |w: &Wire<ProblemWork>| {
+            let key = key_of(&w.problem);
+            works_routes.of(key.family, key.index)
+        });
         let aggregates_by_block =
             Exchange::new(move |(key, _): &(ProblemKey, ProblemAggregate)| {
-                aggregates_sink.route(*key)
+                routes.of(key.family, key.index)
             });
         let scope = self.scope();
         self.binary_frontier(

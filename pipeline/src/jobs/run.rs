@@ -35,7 +35,7 @@ use crate::dataflow::{
 };
 use crate::error::PipelineError;
 use crate::progress::{Progress, ProgressMode};
-use crate::run_dir::{self, Block, Plan, ShardFile};
+use crate::run_dir::{self, Block, Plan, Routes, ShardFile};
 use crate::stages::aggregate::Tally;
 use crate::stages::oracle::Oracle;
 use crate::stages::sample::{PromptBuilder, Teacher};
@@ -239,16 +239,19 @@ fn drive(
         }
         let (index, peers) = (worker.index(), worker.peers());
         let s = shared.clone();
+        let routes = Arc::new(Routes::new(&s.sink.plan, s.config.families.len(), peers));
         let mut input = InputHandle::<u64, CapacityContainerBuilder<Vec<Block>>>::new();
         let probe = ProbeHandle::new();
         let done: Rc<RefCell<Vec<BlockDone>>> = Rc::new(RefCell::new(Vec::new()));
         let gathered = done.clone();
         #[allow(clippy::result_large_err)]
         worker.dataflow::<u64, _, _>(|scope| {
-            let problems =
-                scope
-                    .input_from(&mut input)
-                    .generate_problems(s.config.clone(), index, peers);
+            let problems = scope.input_from(&mut input).generate_problems(
+                s.config.clone(),
+                routes.clone(),
+                index,
+                peers,
+            );
             // The rollout loop, at (ordinal, round): see `crate::dataflow` for why a scope.
             let labelled = scope.iterative::<u32, _, _>(|inner| {
                 // Problems waiting for rollouts go around again, one round later.
@@ -259,7 +262,7 @@ fn drive(
                     .sample_attempts(
                         s.teacher.clone(),
                         s.config.labels.rollouts,
-                        s.config.shard_size,
+                        routes.clone(),
                         s.progress.clone(),
                     )
                     .verify_attempts(s.verifiers.clone(), s.progress.clone())
@@ -277,12 +280,12 @@ fn drive(
             });
             let (labelled, aggregates) = labelled.aggregate_problems();
             labelled
-                .write_shards(aggregates, s.sink.clone(), s.progress.clone())
+                .write_shards(aggregates, s.sink.clone(), routes, s.progress.clone())
                 .exchange(|_: &Wire<BlockDone>| 0)
                 .inspect(move |d: &Wire<BlockDone>| gathered.borrow_mut().push(d.0.clone()))
                 .probe_with(&probe);
         });
-        // Each block is worked on by one worker (`run_dir::route`), so the bound is per worker:
+        // Each block is worked on by one worker (`run_dir::Routes`), so the bound is per worker:
         // every worker keeps as many blocks of its own in flight however many there are.
         let in_flight = s.config.blocks_in_flight.saturating_mul(peers as u64);
         for (ordinal, block) in pending.iter() {

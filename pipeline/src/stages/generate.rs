@@ -29,7 +29,7 @@ pub fn problem(
 }
 
 /// The problems of `indices` (one block), in index order. A block is generated whole on the
-/// worker that carries it to its shards (`crate::run_dir::route`).
+/// worker that carries it to its shards (`crate::run_dir::Routes`).
 pub fn block(
     family: Family,
     config: &FamilyConfig,
