@@ -14,8 +14,9 @@ use crate::stages::{generate, ProblemWork};
 /// Extension trait for a stream of blocks.
 pub trait GenerateProblems<'scope> {
     /// The problems of each block whose route falls to this worker (`route % peers`, as timely
-    /// exchanges: [`Routes`]), at the block's timestamp. The config's families were checked before the run started, so a
-    /// generator error here is a bug: it is logged and the problem is left out.
+    /// exchanges: [`Routes`]), at the block's timestamp. The config's families were checked
+    /// before the run started, so a generator error here is a bug: it is logged and the
+    /// problem is left out.
     ///
     /// # Examples
     /// ```

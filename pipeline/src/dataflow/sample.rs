@@ -18,10 +18,10 @@ use crate::stages::ProblemWork;
 /// Extension trait for a stream of problems.
 pub trait SampleAttempts<'scope, T: Timestamp> {
     /// Routes problems to workers by block (where `generate_problems` made them and
-    /// `write_shards` writes them: [`Routes`]), waits until a timestamp's problems have all arrived
-    /// (the input frontier passes it), sorts them by id and samples them in fixed blocks: the
-    /// batches depend on ids alone, never on arrival order. Problems back from the label stage
-    /// with probes get `rollouts` continuations per probe instead.
+    /// `write_shards` writes them: [`Routes`]), waits until a timestamp's problems have all
+    /// arrived (the input frontier passes it), sorts them by id and samples them in fixed
+    /// blocks: the batches depend on ids alone, never on arrival order. Problems back from the
+    /// label stage with probes get `rollouts` continuations per probe instead.
     fn sample_attempts(
         self,
         teacher: Arc<Teacher>,

@@ -57,8 +57,9 @@ impl ShardSink {
 /// Extension trait for a stream of finished problems.
 pub trait WriteShards<'scope> {
     /// Routes problems and their aggregates to their block's worker ([`Routes`]: where the
-    /// problems already are), and when both inputs' frontiers pass every round of a block's ordinal, sets each
-    /// problem's SFT record from its aggregate and writes the block (records sorted by id).
+    /// problems already are), and when both inputs' frontiers pass every round of a block's
+    /// ordinal, sets each problem's SFT record from its aggregate and writes the block
+    /// (records sorted by id).
     /// A [`Committer`] thread puts the shards in place; what was written is emitted once they
     /// are, so a block stays in flight (and out of the manifest) until then.
     fn write_shards(
