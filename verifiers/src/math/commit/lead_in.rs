@@ -37,6 +37,30 @@ const MARKER_HEAD: &[&str] = &[
     "\\therefore",
 ];
 
+/// The line before an answer joined with the line above when it continues it (`Wrongly\nthe
+/// answer is`: it starts in lower case and the line above does not end a sentence), and
+/// whether a label line above sets it aside (`Wrong:\nThe answer is`).
+pub(super) fn logical_line(before: &str) -> (String, bool) {
+    let (above, line) = before.rsplit_once('\n').unwrap_or(("", before));
+    let prev = above
+        .rsplit('\n')
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim_end();
+    let labelled_away = prev.ends_with(':') && !label_ok(prev);
+    let continues = line
+        .trim_start()
+        .starts_with(|c: char| c.is_ascii_lowercase())
+        && !prev.is_empty()
+        && !prev.ends_with(['.', '!', '?', ':', '$', ']', ')', '}']);
+    let joined = if continues {
+        format!("{prev} {line}")
+    } else {
+        line.to_string()
+    };
+    (joined, labelled_away)
+}
+
 /// Whether the sentence before a marker (the end of `line`) holds only [`MARKER_HEAD`] words
 /// and step labels (`Step 3:`).
 pub(super) fn plain_marker_head(line: &str) -> bool {
@@ -62,12 +86,8 @@ pub(super) fn plain_marker_head(line: &str) -> bool {
     // never a condition or a reading (`Misreading the problem,`, `For n odd`, `In thousands,`).
     let clauses: Vec<&str> = head.split(',').collect();
     let (own, reasons) = clauses.split_last().unwrap_or((&"", &[]));
-    let reasoned = reasons.iter().all(|c| {
-        words(c).next().is_none_or(|w| REASONS.contains(&w))
-            || words(c).all(|w| MARKER_HEAD.contains(&w))
-    });
     let ws: Vec<&str> = words(own).collect();
-    reasoned
+    reasons.iter().all(|c| gives_a_reason(c))
         && ws.iter().enumerate().all(|(i, w)| {
             MARKER_HEAD.contains(w)
                 || *w == "step"
@@ -75,21 +95,76 @@ pub(super) fn plain_marker_head(line: &str) -> bool {
         })
 }
 
-/// Words that open a clause giving the reason for an answer (`Since`, `Because`, `Given`).
-const REASONS: &[&str] = &[
-    "since",
-    "because",
-    "as",
-    "given",
-    "using",
-    "combining",
-    "solving",
-    "substituting",
-    "simplifying",
-    "hence",
-    "thus",
-    "so",
-    "therefore",
+/// Words that open a clause giving the reason for an answer (`Since`, `Because`).
+const REASONS: &[&str] = &["since", "because", "hence", "thus", "so", "therefore"];
+
+/// Whether a clause before an answer's gives its reason (`Since $0<|x|<1$`) or only leads in
+/// (`In conclusion`): opened by a reason word, with no adverb (`incorrectly`, `wrongly`) and
+/// nothing that admits an error or another problem (`Since I misread it`, `Since we want
+/// half of it`; review 15).
+fn gives_a_reason(clause: &str) -> bool {
+    let ws: Vec<&str> = words(clause).collect();
+    if ws.iter().all(|w| MARKER_HEAD.contains(w)) {
+        return true;
+    }
+    ws.first().is_some_and(|w| REASONS.contains(w)) && ws.iter().copied().all(admits_nothing)
+}
+
+/// A word of a clause before an answer that neither qualifies it (`incorrectly`), admits an
+/// error or another problem (`misread`, `easier`), doubts, retracts nor sets it aside.
+fn admits_nothing(w: &str) -> bool {
+    let stem = |stems: &[&str]| stems.iter().any(|s| w.starts_with(s));
+    let qualifies = w.len() > 4 && w.ends_with("ly");
+    let doubts = super::DOUBTS.contains(&w) || super::RETRACTIONS.contains(&w);
+    !(qualifies
+        || doubts
+        || stem(REASON_DOUBTS)
+        || stem(super::RETRACTION_STEMS)
+        || stem(SETS_ASIDE))
+}
+
+/// Beginnings of words that make a reason clause admit an error, a guess or another problem.
+const REASON_DOUBTS: &[&str] = &[
+    "mis",
+    "blunder",
+    "sloppy",
+    "faulty",
+    "careless",
+    "forgot",
+    "skip",
+    "dropped",
+    "oversight",
+    "speculat",
+    "different",
+    "unrelated",
+    "related",
+    "easier",
+    "toy",
+    "warm",
+    "want",
+    "need",
+    "joke",
+    "hypothe",
+    "pretend",
+    "made",
+    "dummy",
+    "fake",
+    "buggy",
+    "before",
+    "without",
+    "simpler",
+    "version",
+    "2d",
+    "3d",
+    "up",
+    "scaling",
+    "factor",
+    "stab",
+    "heuristic",
+    "interim",
+    "decoy",
+    "herring",
+    "forbidden",
 ];
 
 /// Labels whose colon leads in to an answer (`Answer: \boxed{5}`, `Total: \boxed{5}`, `x:`);
@@ -124,10 +199,13 @@ pub(super) fn label_ok(line: &str) -> bool {
     let start = sentence_ends(head).last().copied().unwrap_or(0);
     let label: Vec<&str> = words(&head[start..]).collect();
     // `The values of $k$ are:`: a statement's verb leads in as it does without the colon.
-    let verb = label.last().is_some_and(|w| LEAD_IN_VERBS.contains(w));
+    let verb = label.last().is_some_and(|w| LEAD_IN_VERBS.contains(w))
+        && label.iter().all(|w| admits_nothing(w));
     // `Special matrix:`, `Here is a zero matrix:`: a short label that names what follows,
     // with no word that sets it aside, quotes it or makes it a part or a step.
     let describes = (1..=5).contains(&label.len())
+        && label.iter().any(|w| OBJECTS.contains(w))
+        && label.iter().all(|w| admits_nothing(w))
         && label.iter().all(|w| {
             w.bytes().all(|b| b.is_ascii_alphabetic())
                 && !SETS_ASIDE.iter().any(|stem| w.starts_with(stem))
@@ -174,16 +252,30 @@ pub(super) fn answer_named_plainly(line: &str) -> bool {
             .max()
             .unwrap_or(0)
     };
-    let sentence: Vec<&str> = words(&lower[after(&[';', ':'])..]).collect();
-    let Some(at) = sentence.iter().rposition(|w| w.starts_with("answer")) else {
+    let sentence_text = &lower[after(&[';', ':'])..];
+    let sentence: Vec<&str> = words(sentence_text).collect();
+    let Some(at) = sentence.iter().rposition(|w| w.contains("answer")) else {
         return true;
     };
     let clause: Vec<&str> = words(&lower[after(&[',', ';', ':'])..]).collect();
-    let head = match clause.iter().rposition(|w| w.starts_with("answer")) {
+    let head = match clause.iter().rposition(|w| w.contains("answer")) {
         Some(k) => &clause[..k],
         None => &sentence[..at],
     };
+    // Clauses before the answer's own state facts or give its reason; a short one that
+    // qualifies it is refused (`Wrongly, the answer is`, `In thousands, the answer is`).
+    let mut clauses: Vec<&str> = sentence_text.split(',').collect();
+    clauses.pop();
+    let stated = |c: &&str| {
+        if words(c).count() <= 4 {
+            gives_a_reason(c)
+        } else {
+            // A long statement may say `carefully`; it still admits nothing.
+            words(c).all(|w| w.ends_with("ly") || admits_nothing(w))
+        }
+    };
     sentence[at] == "answer"
+        && clauses.iter().all(stated)
         && head.iter().all(|w| MARKER_HEAD.contains(w))
         && sentence[at + 1..]
             .iter()
@@ -326,6 +418,54 @@ const SETS_ASIDE: &[&str] = &[
     "time",
     "first",
     "format",
+    "another",
+    "cube",
+    "before",
+    "initial",
+    "origin",
+];
+
+/// What a describing label names (`Special matrix:`, `Here is a zero matrix:`); a label
+/// without one of these may be anything (`Decoy:`, `Myth:`, `Initially:`; review 15).
+const OBJECTS: &[&str] = &[
+    "matrix",
+    "matrices",
+    "vector",
+    "vectors",
+    "value",
+    "values",
+    "number",
+    "numbers",
+    "sum",
+    "product",
+    "total",
+    "area",
+    "volume",
+    "perimeter",
+    "solution",
+    "solutions",
+    "roots",
+    "set",
+    "interval",
+    "point",
+    "points",
+    "coordinates",
+    "pair",
+    "pairs",
+    "probability",
+    "expression",
+    "polynomial",
+    "function",
+    "equation",
+    "identity",
+    "quotient",
+    "count",
+    "amount",
+    "price",
+    "cost",
+    "distance",
+    "speed",
+    "angle",
 ];
 
 /// Verbs that state the value after a colon (`... are:`, `... is:`).
@@ -341,6 +481,8 @@ fn is_name(s: &str) -> bool {
         && head.chars().all(|c| c.is_ascii_alphabetic())
         && (head.len() == 1 || s.starts_with('\\') || head.chars().all(|c| c.is_ascii_uppercase()))
         && sub.chars().all(|c| c.is_ascii_alphanumeric())
+        // `x_1`, `n_{12}`, `a_k`; not `x_wrong`, `n_guess`.
+        && (sub.len() <= 2 || sub.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]

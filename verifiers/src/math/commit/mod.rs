@@ -72,7 +72,8 @@ pub(crate) fn committed(text: &str, start: usize, end: usize) -> Option<Option<S
 /// sentence that makes it name another quantity (`Half of the answer is 5`).
 pub(crate) fn marker_committed(text: &str, at: usize) -> bool {
     let line = text[..at].rsplit('\n').next().unwrap_or("");
-    !doubted(line) && lead_in::plain_marker_head(line)
+    let (joined, labelled_away) = lead_in::logical_line(&text[..at]);
+    !labelled_away && !doubted(&joined) && !doubted(line) && lead_in::plain_marker_head(&joined)
 }
 
 /// Whether `line`, up to an answer or a marker, doubts it: a doubt within [`scope`], or a
@@ -299,7 +300,9 @@ fn doubtful(text: &str) -> bool {
 fn committed_before(before: &str) -> bool {
     let (above, line) = before.rsplit_once('\n').unwrap_or(("", before));
     let line = strip_open_delimiters(line);
-    if doubted(line) || !lead_in::answer_named_plainly(line) {
+    let (joined, labelled_away) = lead_in::logical_line(before);
+    let joined = strip_open_delimiters(&joined);
+    if labelled_away || doubted(line) || doubted(joined) || !lead_in::answer_named_plainly(joined) {
         return false;
     }
     // A quoted line (`> The answer is \boxed{5}`) or a code block is someone else's text.
