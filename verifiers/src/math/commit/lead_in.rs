@@ -123,6 +123,26 @@ fn admits_nothing(w: &str) -> bool {
         || stem(SETS_ASIDE))
 }
 
+/// `decoy = \\boxed{5}`, `x_{wrong} = \\boxed{5}`: what an equals sign equates the answer with
+/// holds no word (or name part) that doubts, retracts or sets it aside (review 15).
+pub(super) fn equated_ok(line: &str) -> bool {
+    let head = line.trim_end().trim_end_matches('=').to_lowercase();
+    let start = [',', ';', ':']
+        .iter()
+        .filter_map(|c| head.rfind(*c).map(|i| i + 1))
+        .chain(sentence_ends(&head).last().copied())
+        .max()
+        .unwrap_or(0);
+    let plain = words(&head[start..]).flat_map(|w| w.split('_')).all(|w| {
+        let stem = |stems: &[&str]| stems.iter().any(|s| w.starts_with(s));
+        !(super::DOUBTS.contains(&w)
+            || super::RETRACTIONS.contains(&w)
+            || stem(REASON_DOUBTS)
+            || stem(super::RETRACTION_STEMS))
+    });
+    plain
+}
+
 /// Beginnings of words that make a reason clause admit an error, a guess or another problem.
 const REASON_DOUBTS: &[&str] = &[
     "mis",
@@ -499,6 +519,10 @@ mod tests {
         assert!(label_ok("x:"));
         assert!(!label_ok("Excluded:"));
         assert!(!label_ok("Step 1:"));
+        assert!(equated_ok("So $x ="));
+        assert!(equated_ok("The total area ="));
+        assert!(!equated_ok("decoy ="));
+        assert!(!equated_ok("$x_{wrong} ="));
         assert!(label_ok("the values of $k$ are:"));
         assert!(!label_ok("Answer format:"));
         assert!(!label_ok("Answer (for n odd):"));

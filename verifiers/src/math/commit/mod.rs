@@ -337,8 +337,10 @@ fn committed_before(before: &str) -> bool {
         .trim_start_matches("**")
         .trim_end_matches("**");
     let named_quantity = named_quantity(line) == Some(true);
-    // `Excluded: \boxed{5}`: a colon leads in only after a label that names the answer.
+    // `Excluded: \boxed{5}`: a colon leads in only after a label that names the answer, and an
+    // equals sign only after what may be it (`decoy = \boxed{5}`).
     let labelled = !last.ends_with(':') || lead_in::label_ok(line);
+    let labelled = labelled && (!last.ends_with('=') || lead_in::equated_ok(line));
     named_quantity
         || variable_in(before).is_some()
         || labelled
