@@ -13,7 +13,7 @@
 //! is named by its index range, so a larger run reuses every whole block of a smaller one; a
 //! smaller config is refused rather than allowed to delete the blocks it lacks.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use mull_data::shard::{read_shard, read_sidecar, ClosedShard, ShardInfo, ShardWriter};
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::RunConfig;
 use crate::error::PipelineError;
-use crate::stages::aggregate::{aggregate, Tally};
+use crate::stages::aggregate::{aggregate, key_of, Tally};
 use crate::stages::ProblemWork;
 
 /// The record kinds of a run, one subdirectory and one shard per block each.
@@ -65,7 +65,13 @@ pub struct Routes {
 }
 
 impl Routes {
-    pub fn new(plan: &Plan, families: usize, peers: usize) -> Self {
+    pub fn new(plan: &Plan, peers: usize) -> Self {
+        let families = plan
+            .blocks
+            .iter()
+            .map(|b| b.family)
+            .collect::<BTreeSet<_>>()
+            .len();
         let period = lcm(families.max(1) as u64, peers.max(1) as u64);
         let by_block = (0u64..)
             .zip(&plan.blocks)
@@ -85,6 +91,12 @@ impl Routes {
             .get(&(family, start))
             .copied()
             .unwrap_or(start)
+    }
+
+    /// The route of a problem's block.
+    pub fn of_problem(&self, problem: &Problem) -> u64 {
+        let key = key_of(problem);
+        self.of(key.family, key.index)
     }
 }
 
@@ -433,7 +445,7 @@ mod tests {
         for (families, peers) in [(4, 2), (5, 16), (5, 8), (2, 2), (4, 16)] {
             let names = &["arithmetic", "equations", "countdown", "cipher", "code"][..families];
             let plan = Plan::new(&text(names));
-            let routes = Routes::new(&plan, families, peers);
+            let routes = Routes::new(&plan, peers);
             let worker = |b: &Block| routes.of(b.family, b.start + 3) % peers as u64;
             // Any `peers` consecutive blocks: at most two on one worker (one period boundary).
             for window in plan.blocks.windows(peers) {

@@ -29,7 +29,7 @@ pub trait GenerateProblems<'scope> {
     ///
     /// let text = "out = \"x\"\nseed = 1\n[families.arithmetic]\ncount = 3\n[teacher]\nkind = \"oracle\"\n";
     /// let config = Arc::new(RunConfig::from_toml(text, "c".as_ref()).unwrap());
-    /// let routes = Arc::new(Routes::new(&Plan::new(&config), 1, 1));
+    /// let routes = Arc::new(Routes::new(&Plan::new(&config), 1));
     /// timely::example(move |scope| {
     ///     let block = Block { family: Family::Arithmetic, start: 0, end: 3 };
     ///     Some(block)

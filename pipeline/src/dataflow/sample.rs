@@ -11,7 +11,6 @@ use super::stash::Stash;
 use super::Wire;
 use crate::progress::Progress;
 use crate::run_dir::Routes;
-use crate::stages::aggregate::key_of;
 use crate::stages::sample::Teacher;
 use crate::stages::ProblemWork;
 
@@ -39,10 +38,7 @@ impl<'scope, T: Timestamp> SampleAttempts<'scope, T> for StreamVec<'scope, T, Wi
         routes: Arc<Routes>,
         progress: Arc<Progress>,
     ) -> StreamVec<'scope, T, Wire<ProblemWork>> {
-        let by_block = Exchange::new(move |w: &Wire<ProblemWork>| {
-            let key = key_of(&w.problem);
-            routes.of(key.family, key.index)
-        });
+        let by_block = Exchange::new(move |w: &Wire<ProblemWork>| routes.of_problem(&w.problem));
         self.unary_frontier(by_block, "SampleAttempts", move |_, _| {
             let mut stash = Stash::default();
             move |(input, frontier), output| {

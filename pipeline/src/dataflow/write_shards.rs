@@ -80,10 +80,8 @@ impl<'scope> WriteShards<'scope> for WorkStream<'scope> {
         progress: Arc<Progress>,
     ) -> StreamVec<'scope, u64, Wire<BlockDone>> {
         let works_routes = routes.clone();
-        let works_by_block = Exchange::new(move |w: &Wire<ProblemWork>| {
-            let key = key_of(&w.problem);
-            works_routes.of(key.family, key.index)
-        });
+        let works_by_block =
+            Exchange::new(move |w: &Wire<ProblemWork>| works_routes.of_problem(&w.problem));
         let aggregates_by_block =
             Exchange::new(move |(key, _): &(ProblemKey, ProblemAggregate)| {
                 routes.of(key.family, key.index)

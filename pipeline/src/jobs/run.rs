@@ -239,7 +239,7 @@ fn drive(
         }
         let (index, peers) = (worker.index(), worker.peers());
         let s = shared.clone();
-        let routes = Arc::new(Routes::new(&s.sink.plan, s.config.families.len(), peers));
+        let routes = Arc::new(Routes::new(&s.sink.plan, peers));
         let mut input = InputHandle::<u64, CapacityContainerBuilder<Vec<Block>>>::new();
         let probe = ProbeHandle::new();
         let done: Rc<RefCell<Vec<BlockDone>>> = Rc::new(RefCell::new(Vec::new()));

@@ -113,14 +113,17 @@ fn gives_a_reason(clause: &str) -> bool {
 /// A word of a clause before an answer that neither qualifies it (`incorrectly`), admits an
 /// error or another problem (`misread`, `easier`), doubts, retracts nor sets it aside.
 fn admits_nothing(w: &str) -> bool {
-    let stem = |stems: &[&str]| stems.iter().any(|s| w.starts_with(s));
     let qualifies = w.len() > 4 && w.ends_with("ly");
-    let doubts = super::DOUBTS.contains(&w) || super::RETRACTIONS.contains(&w);
-    !(qualifies
-        || doubts
+    !(qualifies || doubts_or_retracts(w) || SETS_ASIDE.iter().any(|s| w.starts_with(s)))
+}
+
+/// A word that doubts, retracts or admits an error (`maybe`, `wrong`, `edited`, `misread`).
+fn doubts_or_retracts(w: &str) -> bool {
+    let stem = |stems: &[&str]| stems.iter().any(|s| w.starts_with(s));
+    super::DOUBTS.contains(&w)
+        || super::RETRACTIONS.contains(&w)
         || stem(REASON_DOUBTS)
         || stem(super::RETRACTION_STEMS)
-        || stem(SETS_ASIDE))
 }
 
 /// `decoy = \\boxed{5}`, `x_{wrong} = \\boxed{5}`: what an equals sign equates the answer with
@@ -133,13 +136,10 @@ pub(super) fn equated_ok(line: &str) -> bool {
         .chain(sentence_ends(&head).last().copied())
         .max()
         .unwrap_or(0);
-    let plain = words(&head[start..]).flat_map(|w| w.split('_')).all(|w| {
-        let stem = |stems: &[&str]| stems.iter().any(|s| w.starts_with(s));
-        !(super::DOUBTS.contains(&w)
-            || super::RETRACTIONS.contains(&w)
-            || stem(REASON_DOUBTS)
-            || stem(super::RETRACTION_STEMS))
-    });
+    // Bound first: the iterator borrows `head`, which a tail expression would outlive.
+    let plain = !words(&head[start..])
+        .flat_map(|w| w.split('_'))
+        .any(doubts_or_retracts);
     plain
 }
 
@@ -220,21 +220,14 @@ pub(super) fn label_ok(line: &str) -> bool {
     let label: Vec<&str> = words(&head[start..]).collect();
     // `The values of $k$ are:`: a statement's verb leads in as it does without the colon.
     let verb = label.last().is_some_and(|w| LEAD_IN_VERBS.contains(w))
-        && label.iter().all(|w| admits_nothing(w));
+        && label.iter().copied().all(admits_nothing);
     // `Special matrix:`, `Here is a zero matrix:`: a short label that names what follows,
     // with no word that sets it aside, quotes it or makes it a part or a step.
     let describes = (1..=5).contains(&label.len())
         && label.iter().any(|w| OBJECTS.contains(w))
-        && label.iter().all(|w| admits_nothing(w))
-        && label.iter().all(|w| {
-            w.bytes().all(|b| b.is_ascii_alphabetic())
-                && !SETS_ASIDE.iter().any(|stem| w.starts_with(stem))
-                && !super::DOUBTS.contains(w)
-                && !super::RETRACTIONS.contains(w)
-                && !super::RETRACTION_STEMS
-                    .iter()
-                    .any(|stem| w.starts_with(stem))
-        });
+        && label
+            .iter()
+            .all(|w| w.bytes().all(|b| b.is_ascii_alphabetic()) && admits_nothing(w));
     let label = label.join(" ");
     // `Answer?:`, `Answer (for n odd):`, `Answer format:`: a label about the answer is one of
     // the plain ones or none.

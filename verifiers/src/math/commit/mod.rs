@@ -339,8 +339,8 @@ fn committed_before(before: &str) -> bool {
     let named_quantity = named_quantity(line) == Some(true);
     // `Excluded: \boxed{5}`: a colon leads in only after a label that names the answer, and an
     // equals sign only after what may be it (`decoy = \boxed{5}`).
-    let labelled = !last.ends_with(':') || lead_in::label_ok(line);
-    let labelled = labelled && (!last.ends_with('=') || lead_in::equated_ok(line));
+    let labelled = (!last.ends_with(':') || lead_in::label_ok(line))
+        && (!last.ends_with('=') || lead_in::equated_ok(line));
     named_quantity
         || variable_in(before).is_some()
         || labelled
