@@ -1,6 +1,10 @@
 //! `aggregate_problems`: per problem, differential's `reduce` over its attempts (attempts,
 //! passes, distinct verified chains, the shortest one; `stages::aggregate::summarize`).
 //!
+//! The facts are arranged where their block is worked on (the caller's route, the one the
+//! problems travel by), not by a hash of their key as differential would: no fact leaves its
+//! worker or process, and each aggregate is made where the shard sink that needs it runs.
+//!
 //! Each attempt enters the reduce as a fact keyed by its problem at its block's ordinal, and
 //! leaves it again (a retraction) at the next ordinal. The reduce therefore says each
 //! problem's aggregate once, when the problem arrives, and its traces
@@ -8,9 +12,10 @@
 //! by the blocks in flight, not by the run. The problems themselves pass through untouched
 //! (moved, not cloned) for the shard sink, which joins them with their aggregates.
 
-use differential_dataflow::AsCollection;
+use differential_dataflow::operators::arrange::arrangement::arrange_core;
+use differential_dataflow::trace::implementations::{ValBatcher, ValBuilder, ValSpine};
 use timely::container::CapacityContainerBuilder;
-use timely::dataflow::channels::pact::Pipeline;
+use timely::dataflow::channels::pact::{Exchange, Pipeline};
 use timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 use timely::dataflow::operators::generic::{Operator, OutputBuilder};
 use timely::dataflow::StreamVec;
@@ -30,7 +35,9 @@ type FactUpdate = ((ProblemKey, AttemptFact), u64, isize);
 
 /// Extension trait for a stream of labelled problems.
 pub trait AggregateProblems<'scope> {
-    /// Returns the problems, unchanged, and each problem's aggregate over its attempts.
+    /// Returns the problems, unchanged, and each problem's aggregate over its attempts, made on
+    /// the worker `route(key) % workers` (the route the problems travel by, so that nothing
+    /// moves).
     ///
     /// ```
     /// use mull_data::Attempt;
@@ -55,7 +62,7 @@ pub trait AggregateProblems<'scope> {
     /// verify(&Verifiers::new(SandboxLimits::default()), &mut work);
     ///
     /// let aggregates = timely::example(move |scope| {
-    ///     let (works, aggregates) = vec![Wire(work)].to_stream(scope).aggregate_problems();
+    ///     let (works, aggregates) = vec![Wire(work)].to_stream(scope).aggregate_problems(|_| 0);
     ///     works.inspect(|w| assert_eq!(w.attempts.len(), 3));
     ///     aggregates.capture()
     /// });
@@ -65,11 +72,17 @@ pub trait AggregateProblems<'scope> {
     ///     ProblemAggregate { attempts: 3, correct: 2, distinct_verified: 1, shortest: Some(0) }
     /// );
     /// ```
-    fn aggregate_problems(self) -> (WorkStream<'scope>, AggregateStream<'scope>);
+    fn aggregate_problems(
+        self,
+        route: impl Fn(&ProblemKey) -> u64 + 'static,
+    ) -> (WorkStream<'scope>, AggregateStream<'scope>);
 }
 
 impl<'scope> AggregateProblems<'scope> for WorkStream<'scope> {
-    fn aggregate_problems(self) -> (WorkStream<'scope>, AggregateStream<'scope>) {
+    fn aggregate_problems(
+        self,
+        route: impl Fn(&ProblemKey) -> u64 + 'static,
+    ) -> (WorkStream<'scope>, AggregateStream<'scope>) {
         let mut builder = OperatorBuilder::new("AttemptFacts".to_owned(), self.scope());
         let mut input = builder.new_input(self, Pipeline);
         builder.set_notify_for(0, FrontierInterest::Never);
@@ -103,11 +116,25 @@ impl<'scope> AggregateProblems<'scope> for WorkStream<'scope> {
                 });
             }
         });
-        let aggregates = facts
-            .as_collection()
-            .reduce_named("AggregateProblems", |_key, facts, out| {
-                out.push((summarize(facts.iter().map(|(f, n)| (*f, *n))), 1isize));
-            })
+        let by_block = Exchange::new(move |((key, _), _, _): &FactUpdate| route(key));
+        let arranged = arrange_core::<_, _, _, ValSpine<ProblemKey, AttemptFact, u64, isize>>(
+            facts,
+            by_block,
+            "Arrange: AggregateProblems",
+            ValBatcher::new,
+        );
+        let aggregates = arranged
+            .reduce_abelian::<_, ValBuilder<_, _, _, _>, ValSpine<ProblemKey, ProblemAggregate, u64, isize>, _, _>(
+                "AggregateProblems",
+                |_key, facts, out| {
+                    out.push((summarize(facts.iter().map(|(f, n)| (*f, *n))), 1isize));
+                },
+                |vec, key, upds| {
+                    vec.clear();
+                    vec.extend(upds.drain(..).map(|(v, t, r)| ((*key, v), t, r)));
+                },
+            )
+            .as_collection(|k, v| (*k, v.clone()))
             .inner
             .unary(Pipeline, "NewAggregates", |_, _| {
                 |input, output| {
@@ -125,5 +152,61 @@ impl<'scope> AggregateProblems<'scope> for WorkStream<'scope> {
                 }
             });
         (works, aggregates)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use mull_data::Attempt;
+    use timely::dataflow::operators::{Inspect, ToStream};
+
+    use super::*;
+
+    fn work(index: u64) -> Wire<ProblemWork> {
+        let spec = mull_generators::GeneratorSpec {
+            family: "arithmetic".into(),
+            variant: None,
+            difficulty: Some(1),
+        };
+        let mut work = ProblemWork::new(mull_generators::generate(&spec, 7, index).unwrap());
+        let (id, text) = (work.problem.id.clone(), work.problem.reference_completion());
+        work.attempts.push(Attempt::from_completion(&id, 0, text));
+        Wire(work)
+    }
+
+    /// Problems enter on worker 0 only; each aggregate is made on the worker its route names,
+    /// so with the route the problems travel by, no fact crosses to another worker.
+    #[test]
+    fn aggregates_are_made_on_the_routed_worker() {
+        for target in [0u64, 1, 3] {
+            let seen = Arc::new(Mutex::new(Vec::new()));
+            let shared = seen.clone();
+            timely::execute(timely::Config::process(2), move |worker| {
+                let index = worker.index();
+                let seen = shared.clone();
+                worker.dataflow::<u64, _, _>(move |scope| {
+                    let works = if index == 0 {
+                        vec![work(3), work(4)]
+                    } else {
+                        Vec::new()
+                    };
+                    let (_, aggregates) =
+                        works.to_stream(scope).aggregate_problems(move |_| target);
+                    aggregates.inspect(move |(key, aggregate)| {
+                        seen.lock()
+                            .unwrap()
+                            .push((index, key.index, aggregate.attempts));
+                    });
+                });
+            })
+            .unwrap()
+            .join();
+            let mut seen = seen.lock().unwrap().clone();
+            seen.sort();
+            let worker = (target % 2) as usize;
+            assert_eq!(seen, [(worker, 3, 1), (worker, 4, 1)], "route {target}");
+        }
     }
 }

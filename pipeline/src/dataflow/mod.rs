@@ -8,8 +8,8 @@
 //!                                           rollouts                                                        ▼
 //!                                                                                     write_shards ─▶ blocks done
 //! ```
-//! A block stays on one worker from `generate_problems` to `write_shards` (`run_dir::Routes`):
-//! only the reduce's facts (by problem key), the aggregates (to their block's worker) and the
+//! A block stays on one worker from `generate_problems` to `write_shards` (`run_dir::Routes`;
+//! the reduce arranges its facts by the same route, not by a hash of their key): only the
 //! written blocks (to worker 0, for the manifest) move between workers or processes. Each
 //! worker's `write_shards` closes a block's shards and a [`committer`] thread beside it syncs
 //! and renames them, off the worker.

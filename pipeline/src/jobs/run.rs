@@ -278,7 +278,9 @@ fn drive(
                 waiting.connect_loop(rollouts);
                 labelled.leave(scope)
             });
-            let (labelled, aggregates) = labelled.aggregate_problems();
+            let reduce_routes = routes.clone();
+            let (labelled, aggregates) =
+                labelled.aggregate_problems(move |key| reduce_routes.of(key.family, key.index));
             labelled
                 .write_shards(aggregates, s.sink.clone(), routes, s.progress.clone())
                 .exchange(|_: &Wire<BlockDone>| 0)
