@@ -61,7 +61,8 @@ pub enum Bench {
         /// Rounds of the throughput and model figures: -w 1 and -w 2 (and mull run and the
         /// sample stage) take turns, each keeping its best round, so a burst of load on a
         /// shared machine hits both alike (on this project's 2-core machine the best of 3
-        /// still moved the ratio by ±0.2).
+        /// still moved the ratio by ±0.2). Each round's own -w 2 / -w 1 ratio is printed too,
+        /// with their median.
         #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
         rounds: u64,
         /// Where the runs write (default: the system's temporary directory). On a RAM file
