@@ -17,6 +17,7 @@
 
 mod commit;
 mod read;
+mod temp;
 mod write;
 
 use std::fs::File;
@@ -32,10 +33,19 @@ pub use commit::{commit, ClosedShard};
 pub use read::{
     open_jsonl, read_jsonl, read_jsonl_from, read_shard, verify_shard, JsonlReader, ShardReader,
 };
-pub use write::{
-    remove_temp_files, write_file_atomic, write_jsonl, JsonlWriter, ShardInfo, ShardOptions,
-    ShardWriter,
-};
+pub use temp::remove_temp_files;
+pub use write::{write_file_atomic, write_jsonl, JsonlWriter, ShardOptions, ShardWriter};
+
+/// What a finished shard or file is: where it is, how many records and bytes, its sha256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardInfo {
+    pub path: PathBuf,
+    pub records: u64,
+    /// Size of the file on disk (compressed bytes for zstd).
+    pub bytes: u64,
+    /// Lowercase hex SHA-256 of the file's bytes.
+    pub sha256: String,
+}
 
 /// The zstd level of every shard. Fixed, because the level changes the bytes.
 pub const ZSTD_LEVEL: i32 = 3;

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::fs::File;
 use std::path::PathBuf;
 
-use super::write::{forget_temp, parent_dir, replace_synced, sync_dir};
+use super::temp::{forget_temp, parent_dir, replace_synced, sync_dir};
 use super::{file_name_str, io_err, sidecar_path, ShardInfo};
 use crate::error::DataError;
 

@@ -110,7 +110,10 @@ pub fn save(
         tokenizer.save(&tmp)?;
         std::fs::rename(&tmp, &tok).map_err(io(&tok))?;
     }
-    optimizer.save(&dir.join(OPTIMIZER_FILE))?;
+    let moments = dir.join(OPTIMIZER_FILE);
+    let tmp = temporary(&moments);
+    optimizer.save(&tmp)?;
+    std::fs::rename(&tmp, &moments).map_err(io(&moments))?;
     state.weights_sha256 = mull_data::shard::sha256_file(&dir.join(WEIGHTS_FILE))?;
     state.optimizer_sha256 = mull_data::shard::sha256_file(&dir.join(OPTIMIZER_FILE))?;
     let text = serde_json::to_string_pretty(&state)

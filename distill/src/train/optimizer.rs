@@ -191,19 +191,15 @@ impl AdamW {
         Ok(StepReport { grad_norm })
     }
 
-    /// Writes the moments (`m.NAME`, `v.NAME`) to a safetensors file, through a temporary file.
+    /// Writes the moments (`m.NAME`, `v.NAME`) to a safetensors file (the checkpoint writes it
+    /// under a temporary name and renames it).
     pub fn save(&self, path: &Path) -> Result<(), TrainError> {
         let mut tensors = HashMap::new();
         for (i, (name, p)) in self.params.iter().enumerate() {
             tensors.insert(format!("m.{name}"), self.m[i].tensor(p)?);
             tensors.insert(format!("v.{name}"), self.v[i].tensor(p)?);
         }
-        let tmp = super::checkpoint::temporary(path);
-        candle_core::safetensors::save(&tensors, &tmp)?;
-        std::fs::rename(&tmp, path).map_err(|source| TrainError::Io {
-            path: path.to_path_buf(),
-            source,
-        })
+        Ok(candle_core::safetensors::save(&tensors, path)?)
     }
 
     /// Restores moments saved by [`AdamW::save`] and the step count.

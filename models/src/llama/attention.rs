@@ -6,7 +6,7 @@ use candle_core::{Tensor, D};
 use super::cached_attention::CachedAttention;
 use super::config::Config;
 use super::linear::Linear;
-use super::model::{Ops, Src};
+use super::parts::{Ops, Src};
 use crate::error::Result;
 
 /// HF rope: pairs `i` and `i + hd/2` (rotate_half), not interleaved pairs.

@@ -4,6 +4,7 @@
 //!
 //! - [`config`]: `Config` from HF `config.json`;
 //! - [`model`]: the decoder (`forward_train`, `forward_cached`, `prefill`);
+//! - `parts`: where a block's tensors come from, and which kernels a pass uses;
 //! - `attention`: grouped-query self-attention and rope;
 //! - [`cache`]: the preallocated per-layer KV cache with left padding and `fork`;
 //! - `cached_attention`: attention over the cache on CPU as one op, over exactly the visible
@@ -22,6 +23,7 @@ pub mod gguf;
 pub mod io;
 pub mod linear;
 pub mod model;
+mod parts;
 pub mod score;
 mod swiglu;
 

@@ -2,7 +2,7 @@
 //! parser ([`super::symbolic`]): lookahead, expected tokens, the nesting bound and the check
 //! that a parse used every token. Each parser derefs to its cursor.
 
-use super::eval::describe;
+use super::exact;
 use super::lexer::{Tok, Token};
 use super::{MathError, MAX_DEPTH};
 
@@ -114,5 +114,16 @@ impl<'a> Cursor<'a> {
             None => Ok(()),
             Some(t) => Err(MathError::Syntax(format!("unexpected {}", describe(t)))),
         }
+    }
+}
+
+/// A short human-readable name of a token, for error messages.
+pub(crate) fn describe(t: &Tok) -> String {
+    match t {
+        Tok::Num { value, .. } => format!("number {}", exact::short(&value.to_string())),
+        Tok::Var(s) | Tok::Word(s) => format!("`{s}`"),
+        Tok::Text(s) => format!("text `{s}`"),
+        Tok::Other(s) => format!("`{s}`"),
+        other => format!("{other:?}").to_lowercase(),
     }
 }

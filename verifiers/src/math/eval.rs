@@ -19,7 +19,7 @@ use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{ToPrimitive, Zero};
 
-use super::cursor::{deref_to_cursor, Cursor};
+use super::cursor::{deref_to_cursor, describe, Cursor};
 use super::exact;
 use super::lexer::{Tok, Token};
 use super::MathError;
@@ -38,17 +38,6 @@ pub(crate) fn evaluate(
     let v = p.expr()?;
     p.finish()?;
     Ok(v)
-}
-
-/// A short human-readable name of a token, for error messages.
-pub(crate) fn describe(t: &Tok) -> String {
-    match t {
-        Tok::Num { value, .. } => format!("number {}", exact::short(&value.to_string())),
-        Tok::Var(s) | Tok::Word(s) => format!("`{s}`"),
-        Tok::Text(s) => format!("text `{s}`"),
-        Tok::Other(s) => format!("`{s}`"),
-        other => format!("{other:?}").to_lowercase(),
-    }
 }
 
 struct Parser<'a> {

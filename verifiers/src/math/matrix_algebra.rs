@@ -5,7 +5,7 @@
 
 use num_rational::BigRational;
 
-use super::answer::matching_close;
+use super::brackets::matching_close;
 use super::lexer::{Tok, Token};
 use super::shapes::matrix;
 use super::symbolic::Sym;

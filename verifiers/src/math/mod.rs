@@ -19,6 +19,7 @@
 //! Nothing here keeps global state; grading in a loop costs only the parse.
 
 mod answer;
+mod brackets;
 mod commit;
 mod cursor;
 mod error;
@@ -31,7 +32,9 @@ mod grade;
 mod interval;
 pub(crate) mod lexer;
 mod matrix_algebra;
+mod options;
 mod prediction;
+mod region;
 mod shapes;
 mod statement;
 mod symbolic;
@@ -40,14 +43,16 @@ mod verifier;
 
 pub use answer::parse_answer;
 pub use error::MathError;
-pub use grade::{grade_math, grade_math_with, MathGrade, MathOptions};
+pub use grade::{grade_math, grade_math_with, MathGrade};
 pub use interval::{End, Piece, Region, Relation};
 pub use lexer::Rel;
+pub use options::MathOptions;
 pub use symbolic::Sym;
 pub use value::{canonical_rational, MathValue};
 pub use verifier::MathVerifier;
 
-pub(crate) use eval::{describe as describe_token, evaluate as evaluate_tokens};
+pub(crate) use cursor::describe as describe_token;
+pub(crate) use eval::evaluate as evaluate_tokens;
 pub use exact::with_work_budget;
 pub(crate) use verifier::steps_and_answer;
 

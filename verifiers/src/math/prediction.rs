@@ -4,11 +4,11 @@
 
 use super::answer::parse_answer_with_unit;
 use super::extract::{
-    answer_region, closing_number, committed_math_span, extract_answer, last_number,
-    trailing_boxes, AnswerSource,
+    closing_number, committed_math_span, extract_answer, last_number, trailing_boxes, AnswerSource,
 };
-use super::grade::{short, MathOptions};
 use super::lexer::{lex, Tok};
+use super::options::MathOptions;
+use super::region::answer_region;
 use super::{MathError, MathValue};
 
 /// The candidate answer text and where it came from: the `mull_data::cot` answer (a run of
@@ -333,4 +333,13 @@ fn number_form(cand: &str) -> Result<(), MathError> {
         prev = Some(&t.tok);
     }
     Ok(())
+}
+
+/// At most the first 60 characters of `s`, trimmed, for a reason shown to a user.
+pub(super) fn short(s: &str) -> String {
+    let s = s.trim();
+    match s.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
 }

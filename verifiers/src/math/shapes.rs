@@ -6,7 +6,8 @@
 
 use num_rational::BigRational;
 
-use super::answer::{close_of, element, split_commas, split_top};
+use super::answer::element;
+use super::brackets::{close_of, split_commas, split_top};
 use super::interval::{flip, End, Piece, Region, Relation};
 use super::lexer::{Rel, Tok, Token};
 use super::statement::single;

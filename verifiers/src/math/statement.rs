@@ -6,7 +6,8 @@
 use num_rational::BigRational;
 use num_traits::Signed;
 
-use super::answer::{element, split_top};
+use super::answer::element;
+use super::brackets::{split_commas, split_top};
 use super::interval::{Region, Relation};
 use super::lexer::{Tok, Token};
 use super::shapes::{relation, top_level, union};
@@ -241,7 +242,7 @@ pub(crate) fn chains_hold(text: &str) -> bool {
     let Ok(toks) = super::lexer::lex(text) else {
         return true; // it will not parse as an answer either
     };
-    let Ok(parts) = super::answer::split_commas(&toks) else {
+    let Ok(parts) = split_commas(&toks) else {
         return true;
     };
     parts.iter().all(|part| {

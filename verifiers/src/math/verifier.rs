@@ -5,7 +5,7 @@ use mull_data::Family;
 use mull_data::{Attempt, EquationsPayload, Problem, Verdict};
 use num_rational::BigRational;
 
-use super::extract::after_thinking;
+use super::region::after_thinking;
 use super::{grade_math_with, parse_answer, MathOptions, MathValue};
 use crate::steps::check_steps;
 use crate::Verifier;

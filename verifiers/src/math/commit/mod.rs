@@ -19,7 +19,7 @@ mod retractions;
 mod units;
 mod words;
 
-use super::extract::before_chat_token;
+use super::region::before_chat_token;
 use quantity::named_quantity;
 pub(crate) use units::known_unit;
 use words::{

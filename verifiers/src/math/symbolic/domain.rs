@@ -128,7 +128,7 @@ pub(super) fn undefined(fname: &str, arg: &Sym) -> bool {
         .is_some_and(|b| match b.parse::<BigRational>() {
             Ok(b) => !b.is_positive() || b == one,
             // `\log_b x`: a variable base; any other (`\log_{\cos\pi}`) is not judged, so refused.
-            Err(_) => !(super::poly::is_variable(b) || b == "e" || b == "π"),
+            Err(_) => !(super::names::is_variable(b) || b == "e" || b == "π"),
         });
     if base_bad {
         return true;

@@ -14,6 +14,7 @@
 //! polynomial in variables written in sines and cosines, so `\tan^2 x + 1` = `\sec^2 x`.
 
 pub(crate) mod domain;
+mod names;
 mod parse;
 mod poly;
 pub(crate) mod radical;
@@ -24,7 +25,8 @@ use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
 
 use super::MathError;
-pub(crate) use parse::{greek_name, is_builtin_function, parse as parse_tokens};
+pub(crate) use names::is_builtin_function;
+pub(crate) use parse::{greek_name, parse as parse_tokens};
 pub(crate) use poly::{Atom, Poly};
 
 /// An exact symbolic value: `num / den`, the denominator never zero and, when it has no atoms,

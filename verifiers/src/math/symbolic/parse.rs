@@ -23,22 +23,16 @@ use num_rational::BigRational;
 use num_traits::{Signed, ToPrimitive, Zero};
 
 use super::domain;
+use super::names::is_function;
 use super::poly::Poly;
 use super::radical::MAX_ROOT_INDEX;
 use super::Sym;
-use crate::math::cursor::{deref_to_cursor, Cursor};
-use crate::math::eval::describe;
+use crate::math::cursor::{deref_to_cursor, describe, Cursor};
 use crate::math::exact;
 use crate::math::lexer::{Tok, Token};
 use crate::math::MathError;
 
 mod indexed;
-
-/// Functions known by name (with or without a backslash).
-const FUNCTIONS: &[&str] = &[
-    "sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
-    "log", "ln", "lg", "exp",
-];
 
 /// Lower-case Greek letters read as variables (`\pi` is the constant).
 const GREEK: &[&str] = &[
@@ -460,16 +454,6 @@ fn is_greek(w: &str) -> bool {
 pub(crate) fn greek_name(w: &str) -> Option<&str> {
     let letter = w.strip_prefix('\\').filter(|l| GREEK.contains(l))?;
     Some(letter.strip_prefix("var").unwrap_or(letter))
-}
-
-/// Whether an application's name is a built-in function (`sin`, `log_2`, a root or power),
-/// not one the answer names (`f`, `\phi`).
-pub(crate) fn is_builtin_function(head: &str) -> bool {
-    is_function(head) || head.starts_with("log_") || ["root", "pow"].contains(&head)
-}
-
-fn is_function(w: &str) -> bool {
-    FUNCTIONS.contains(&w.trim_start_matches('\\'))
 }
 
 /// `e^x` and `\exp(x)` are one atom.

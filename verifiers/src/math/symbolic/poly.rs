@@ -15,6 +15,7 @@ use num_traits::{One, Signed, Zero};
 
 mod eval;
 
+use super::names::{is_builtin_function, is_variable};
 use super::radical::{self, Radical};
 use crate::math::{exact, MathError};
 
@@ -371,9 +372,7 @@ impl Poly {
         self.terms
             .keys()
             .flat_map(|m| m.atoms.iter())
-            .any(|(a, _)| {
-                names_in(a).any(|w| is_variable(w) && !super::parse::is_builtin_function(w))
-            })
+            .any(|(a, _)| names_in(a).any(|w| is_variable(w) && !is_builtin_function(w)))
     }
 
     /// Whether the polynomial is one term, a positive rational (radicals allowed) times powers
@@ -494,13 +493,6 @@ fn plain_trig(a: &str, name: &str) -> bool {
 /// The names in an atom's text (`sin`, `x` in `sin(2*x)`): its runs of letters, digits and `_`.
 fn names_in(a: &str) -> impl Iterator<Item = &str> {
     a.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-}
-
-/// A variable's name: letters, digits and `_`, starting with a letter; not `e` (Euler's number).
-pub(crate) fn is_variable(a: &str) -> bool {
-    a != "e"
-        && a.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// C(n + k - 1, k), saturating early above [`MAX_TERMS`].

@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 use num_rational::BigRational;
 use num_traits::Zero;
 
-use super::{is_variable, Poly};
+use super::super::names::is_variable;
+use super::Poly;
 use crate::math::exact;
 
 impl Poly {
