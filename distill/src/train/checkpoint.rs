@@ -32,6 +32,16 @@ pub fn temporary(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tmp"))
 }
 
+/// Writes `path` under its [`temporary`] name with `write`, then renames it into place.
+fn save_through_temporary(
+    path: &Path,
+    write: impl FnOnce(&Path) -> Result<(), TrainError>,
+) -> Result<(), TrainError> {
+    let tmp = temporary(path);
+    write(&tmp)?;
+    std::fs::rename(&tmp, path).map_err(io(path))
+}
+
 /// `state.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -106,16 +116,12 @@ pub fn save(
 ) -> Result<(), TrainError> {
     let tok = dir.join(TOKENIZER_FILE);
     if !tok.is_file() {
-        let tmp = temporary(&tok);
-        tokenizer.save(&tmp)?;
-        std::fs::rename(&tmp, &tok).map_err(io(&tok))?;
+        save_through_temporary(&tok, |tmp| Ok(tokenizer.save(tmp)?))?;
     }
     let moments = dir.join(OPTIMIZER_FILE);
-    let tmp = temporary(&moments);
-    optimizer.save(&tmp)?;
-    std::fs::rename(&tmp, &moments).map_err(io(&moments))?;
+    save_through_temporary(&moments, |tmp| optimizer.save(tmp))?;
     state.weights_sha256 = mull_data::shard::sha256_file(&dir.join(WEIGHTS_FILE))?;
-    state.optimizer_sha256 = mull_data::shard::sha256_file(&dir.join(OPTIMIZER_FILE))?;
+    state.optimizer_sha256 = mull_data::shard::sha256_file(&moments)?;
     let text = serde_json::to_string_pretty(&state)
         .map_err(|e| TrainError::Invalid(format!("cannot encode the state: {e}")))?;
     Ok(mull_data::shard::write_file_atomic(
