@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::RunConfig;
 use crate::error::PipelineError;
-use crate::stages::aggregate::{aggregate, key_of, Tally};
+use crate::stages::aggregate::{aggregate, key_of, ProblemKey, Tally};
 use crate::stages::ProblemWork;
 
 /// The record kinds of a run, one subdirectory and one shard per block each.
@@ -93,10 +93,14 @@ impl Routes {
             .unwrap_or(start)
     }
 
+    /// The route of the block of the problem `key` names.
+    pub fn of_key(&self, key: &ProblemKey) -> u64 {
+        self.of(key.family, key.index)
+    }
+
     /// The route of a problem's block.
     pub fn of_problem(&self, problem: &Problem) -> u64 {
-        let key = key_of(problem);
-        self.of(key.family, key.index)
+        self.of_key(&key_of(problem))
     }
 }
 
@@ -458,7 +462,7 @@ mod tests {
             }
             // Every family reaches every worker.
             for family in &plan.blocks[..families] {
-                let seen: std::collections::BTreeSet<u64> = plan
+                let seen: BTreeSet<u64> = plan
                     .blocks
                     .iter()
                     .filter(|b| b.family == family.family)

@@ -83,9 +83,7 @@ impl<'scope> WriteShards<'scope> for WorkStream<'scope> {
         let works_by_block =
             Exchange::new(move |w: &Wire<ProblemWork>| works_routes.of_problem(&w.problem));
         let aggregates_by_block =
-            Exchange::new(move |(key, _): &(ProblemKey, ProblemAggregate)| {
-                routes.of(key.family, key.index)
-            });
+            Exchange::new(move |(key, _): &(ProblemKey, ProblemAggregate)| routes.of_key(key));
         let scope = self.scope();
         self.binary_frontier(
             aggregates,

@@ -280,7 +280,7 @@ fn drive(
             });
             let reduce_routes = routes.clone();
             let (labelled, aggregates) =
-                labelled.aggregate_problems(move |key| reduce_routes.of(key.family, key.index));
+                labelled.aggregate_problems(move |key| reduce_routes.of_key(key));
             labelled
                 .write_shards(aggregates, s.sink.clone(), routes, s.progress.clone())
                 .exchange(|_: &Wire<BlockDone>| 0)
