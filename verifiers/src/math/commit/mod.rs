@@ -321,8 +321,8 @@ fn committed_before(before: &str) -> bool {
         // `a total of 20 apples, a total of\n\boxed{28}`: a lead-in there is judged as in the
         // answer's own line.
         // `The answer is 6.\n\boxed{5}`: the line above already gave an answer.
-        let restated = last.to_lowercase().contains("answer")
-            && words(&last.to_lowercase()).any(words::states_number);
+        let lower = last.to_lowercase();
+        let restated = lower.contains("answer") && words(&lower).any(words::states_number);
         return !doubtful(scope(last, &sentence_ends(last)))
             && named_quantity(last) != Some(false)
             && lead_in::answer_named_plainly(last)
